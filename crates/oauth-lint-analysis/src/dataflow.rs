@@ -1,0 +1,2669 @@
+//! Code-value dataflow: an abstract interpreter over the flow representation.
+//!
+//! Each function body is walked once per round, path-sensitively: the state holds, for every
+//! variable, an abstract value (where it came from, its known fields, whether it is a pending
+//! token request, an HTTP request with a code-bearing body, an exchange result, a closure), and
+//! the exchanges already done on this path with what is known of their outcome. Branches fork
+//! the state and join it; `break`, `continue`, `return` and `?` route it to the right place.
+//! Loops and retried closures are repeat contexts: an exchange that can reach a loop's back edge
+//! with a code defined outside the loop, or that runs inside a retried closure, is a retry.
+//!
+//! Function summaries (which parameters reach an exchange, what the function returns, which
+//! closure parameters it runs repeatedly) are recomputed in rounds until nothing changes, so a
+//! project's own `fn redeem(code: &str)` is an exchange for its callers and its own retry helper
+//! a retry API. Rounds are capped, so recursion and cycles terminate.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::facts::{ExchangeFact, Loc, PersistentFact, RetryFact, RetryKind, SourceKind};
+use crate::index::{FnId, Index};
+use crate::ir::{
+    BinOp, Block, Expr, FileId, FnDef, JsonValue, LoopKind, MacroKind, Pat, Span, Stmt, UnOp,
+};
+use crate::models::{Models, find_fn, path_matches};
+
+const MAX_ROUNDS: usize = 12;
+const MAX_FIELD_DEPTH: usize = 3;
+const MAX_CLOSURE_NESTING: usize = 12;
+const MAX_EVAL_DEPTH: u32 = 400;
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum OriginKind {
+    Param(FnId, usize),
+    Request,
+    Stdin,
+    Env,
+    Literal,
+    Const,
+    Cli,
+    File,
+    Config,
+    /// A value produced by a call or expression we know nothing about.
+    Unknown,
+    /// The element bound by a `for` loop or `while let`: a new value each iteration.
+    LoopItem,
+}
+
+/// Where a value comes from. `at` is its identity (two values with the same origin hold the same
+/// code) and what freshness is judged by; `label` is where a diagnostic points.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Origin {
+    kind: OriginKind,
+    at: Loc,
+    label: Loc,
+    path: Vec<String>,
+    name: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Body {
+    code: Option<Box<Val>>,
+    grant_auth_code: bool,
+    grant_other: bool,
+    token_url: bool,
+}
+
+impl Body {
+    fn merge(&mut self, other: &Body) {
+        match (&mut self.code, &other.code) {
+            (Some(a), Some(b)) => a.join_with(b),
+            (None, Some(b)) => self.code = Some(b.clone()),
+            _ => {}
+        }
+        self.grant_auth_code |= other.grant_auth_code;
+        self.grant_other |= other.grant_other;
+        self.token_url |= other.token_url;
+    }
+
+    fn carries_code(&self) -> bool {
+        self.code.is_some() && (self.grant_auth_code || self.token_url) && !self.grant_other
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Pending {
+    kind: String,
+    code: Option<Box<Val>>,
+    anchor: Loc,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Http {
+    body: Body,
+    /// Where the code-bearing body or URL was attached.
+    anchor: Option<Loc>,
+}
+
+/// An abstract value.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Val {
+    origins: BTreeSet<u32>,
+    fields: BTreeMap<String, Val>,
+    pending: Option<Box<Pending>>,
+    http: Option<Box<Http>>,
+    body: Option<Box<Body>>,
+    /// Exchange sites whose result this value is.
+    results: BTreeSet<u32>,
+    /// `is_err()`/`is_ok()` of exchange results: (sites, true when the test means failure).
+    test: Option<(BTreeSet<u32>, bool)>,
+    closure: Option<u32>,
+    retrying: Option<Loc>,
+    lit: Option<String>,
+    path_tail: Option<String>,
+}
+
+impl Val {
+    fn join_with(&mut self, other: &Val) {
+        self.origins.extend(other.origins.iter().copied());
+        for (k, v) in &other.fields {
+            match self.fields.get_mut(k) {
+                Some(mine) => mine.join_with(v),
+                None => {
+                    self.fields.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        if self.pending.is_none() {
+            self.pending.clone_from(&other.pending);
+        }
+        match (&mut self.http, &other.http) {
+            (Some(a), Some(b)) => {
+                a.body.merge(&b.body);
+                if a.anchor.is_none() {
+                    a.anchor = b.anchor;
+                }
+            }
+            (None, Some(b)) => self.http = Some(b.clone()),
+            _ => {}
+        }
+        match (&mut self.body, &other.body) {
+            (Some(a), Some(b)) => a.merge(b),
+            (None, Some(b)) => self.body = Some(b.clone()),
+            _ => {}
+        }
+        self.results.extend(other.results.iter().copied());
+        if self.test.is_none() {
+            self.test.clone_from(&other.test);
+        }
+        if self.closure.is_none() {
+            self.closure = other.closure;
+        }
+        if self.retrying.is_none() {
+            self.retrying = other.retrying;
+        }
+        if self.lit != other.lit {
+            self.lit = None;
+        }
+        if self.path_tail != other.path_tail {
+            self.path_tail = None;
+        }
+    }
+
+    fn joined(mut self, other: &Val) -> Val {
+        self.join_with(other);
+        self
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    Unknown,
+    Ok,
+    Failed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Done {
+    origins: BTreeSet<u32>,
+    status: Status,
+    anchor: Loc,
+    /// Variables assigned on this path after the exchange (a state machine moving on).
+    assigned_after: BTreeSet<String>,
+    /// A call of a closure parameter rather than an exchange.
+    invoked_param: Option<usize>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct State {
+    alive: bool,
+    env: BTreeMap<String, Val>,
+    done: BTreeMap<u32, Done>,
+    dpop: bool,
+}
+
+impl State {
+    fn new() -> Self {
+        State {
+            alive: true,
+            ..State::default()
+        }
+    }
+
+    fn dead() -> Self {
+        State::default()
+    }
+
+    fn join(a: State, b: State) -> State {
+        if !a.alive {
+            return b;
+        }
+        if !b.alive {
+            return a;
+        }
+        let mut out = a;
+        for (k, v) in b.env {
+            match out.env.get_mut(&k) {
+                Some(mine) => mine.join_with(&v),
+                None => {
+                    out.env.insert(k, v);
+                }
+            }
+        }
+        for (k, d) in b.done {
+            match out.done.get_mut(&k) {
+                Some(mine) => {
+                    if mine.status != d.status {
+                        mine.status = Status::Unknown;
+                    }
+                    mine.origins.extend(d.origins);
+                    mine.assigned_after.extend(d.assigned_after);
+                }
+                None => {
+                    out.done.insert(k, d);
+                }
+            }
+        }
+        out.dpop |= b.dpop;
+        out
+    }
+
+    fn set_status(&mut self, sites: &BTreeSet<u32>, status: Status) {
+        for s in sites {
+            if let Some(d) = self.done.get_mut(s) {
+                d.status = status;
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub(crate) struct Summary {
+    /// Parameters (and field paths inside them) that reach an exchange.
+    exchange_params: BTreeSet<(usize, Vec<String>)>,
+    /// Closure parameters run repeatedly.
+    repeats: BTreeSet<usize>,
+    returns: Val,
+}
+
+impl Summary {
+    fn is_interesting(&self) -> bool {
+        !self.exchange_params.is_empty()
+            || !self.repeats.is_empty()
+            || !self.returns.origins.is_empty()
+            || self.returns.pending.is_some()
+            || self.returns.http.is_some()
+            || self.returns.body.is_some()
+            || self.returns.retrying.is_some()
+    }
+}
+
+enum CtxKind {
+    Loop {
+        label: Option<String>,
+        back: State,
+        breaks: State,
+        break_val: Val,
+        dispatch: BTreeSet<String>,
+    },
+    /// A closure run repeatedly by a retry API or retry helper.
+    Retried { kind: RetryKind, detail: String },
+    /// A closure or async block boundary: `return` and `?` end here.
+    Boundary { returns: State, ret_val: Val },
+}
+
+struct Ctx {
+    span: Span,
+    label: Loc,
+    kind: CtxKind,
+}
+
+/// Everything the interpreter shares across functions.
+pub(crate) struct Engine<'a> {
+    index: Index<'a>,
+    models: &'a Models,
+    origins: Vec<Origin>,
+    origin_ids: BTreeMap<Origin, u32>,
+    summaries: BTreeMap<FnId, Summary>,
+    sites: Vec<ExchangeFact>,
+    site_ids: BTreeMap<Loc, u32>,
+    reporting: bool,
+}
+
+impl<'a> Engine<'a> {
+    pub(crate) fn new(index: Index<'a>, models: &'a Models) -> Self {
+        Engine {
+            index,
+            models,
+            origins: Vec::new(),
+            origin_ids: BTreeMap::new(),
+            summaries: BTreeMap::new(),
+            sites: Vec::new(),
+            site_ids: BTreeMap::new(),
+            reporting: false,
+        }
+    }
+
+    /// Runs rounds to a fixed point, then a reporting round, and returns the exchange facts.
+    pub(crate) fn run(mut self) -> Vec<ExchangeFact> {
+        let fns = self.index.all_fns();
+        for _ in 0..MAX_ROUNDS {
+            let mut changed = false;
+            for &f in &fns {
+                let summary = self.analyze_fn(f);
+                if self.summaries.get(&f) != Some(&summary) {
+                    changed = true;
+                    self.summaries.insert(f, summary);
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        self.reporting = true;
+        self.sites.clear();
+        self.site_ids.clear();
+        for &f in &fns {
+            self.analyze_fn(f);
+        }
+        self.sites
+            .into_iter()
+            .filter(ExchangeFact::has_findings)
+            .collect()
+    }
+
+    fn intern(&mut self, origin: Origin) -> u32 {
+        if let Some(&id) = self.origin_ids.get(&origin) {
+            return id;
+        }
+        let id = u32::try_from(self.origins.len()).unwrap_or(u32::MAX);
+        self.origins.push(origin.clone());
+        self.origin_ids.insert(origin, id);
+        id
+    }
+
+    fn analyze_fn(&mut self, f: FnId) -> Summary {
+        let def = self.index.fn_def(f);
+        let mut cx = FnCx {
+            fid: f,
+            file: f.file,
+            def,
+            ctxs: Vec::new(),
+            summary: Summary::default(),
+            closures: BTreeMap::new(),
+            pending_closures: BTreeMap::new(),
+            closure_nesting: 0,
+            eval_depth: 0,
+        };
+        collect_closures(&def.body, &mut cx.closures);
+        let mut st = State::new();
+        for (i, p) in def.params.iter().enumerate() {
+            let origin = Origin {
+                kind: OriginKind::Param(f, i),
+                at: Loc::new(f.file, p.span),
+                label: Loc::new(f.file, p.span),
+                path: Vec::new(),
+                name: None,
+            };
+            let id = self.intern(origin);
+            let val = Val {
+                origins: BTreeSet::from([id]),
+                ..Val::default()
+            };
+            self.bind(&p.pat, &val, &mut st);
+        }
+        cx.ctxs.push(Ctx {
+            span: def.span,
+            label: Loc::new(f.file, def.name_span),
+            kind: CtxKind::Boundary {
+                returns: State::dead(),
+                ret_val: Val::default(),
+            },
+        });
+        let tail = self.eval_block(&mut cx, &def.body, &mut st);
+        let Some(Ctx {
+            kind: CtxKind::Boundary { ret_val, .. },
+            ..
+        }) = cx.ctxs.pop()
+        else {
+            return cx.summary;
+        };
+        let mut returns = ret_val;
+        if st.alive {
+            returns.join_with(&tail);
+        }
+        // Closures that were defined but never run here still hold code: analyse them once in
+        // the state they were defined in.
+        while let Some((&id, _)) = cx.pending_closures.iter().next() {
+            if let Some(mut snapshot) = cx.pending_closures.remove(&id) {
+                self.run_closure(&mut cx, id, &[], None, &mut snapshot);
+            }
+        }
+        returns.results.clear();
+        returns.test = None;
+        returns.closure = None;
+        cx.summary.returns = returns;
+        cx.summary
+    }
+
+    fn loc(cx: &FnCx<'_>, span: Span) -> Loc {
+        Loc::new(cx.file, span)
+    }
+
+    fn new_val(
+        &mut self,
+        cx: &FnCx<'_>,
+        kind: OriginKind,
+        span: Span,
+        name: Option<String>,
+    ) -> Val {
+        let loc = Self::loc(cx, span);
+        let id = self.intern(Origin {
+            kind,
+            at: loc,
+            label: loc,
+            path: Vec::new(),
+            name,
+        });
+        Val {
+            origins: BTreeSet::from([id]),
+            ..Val::default()
+        }
+    }
+
+    fn unknown(&mut self, cx: &FnCx<'_>, span: Span) -> Val {
+        self.new_val(cx, OriginKind::Unknown, span, None)
+    }
+
+    /// A field of a value: its known field, or its origins extended by the field name.
+    fn project(&mut self, val: &Val, name: &str) -> Val {
+        if let Some(v) = val.fields.get(name) {
+            return v.clone();
+        }
+        let mut out = Val::default();
+        for &o in &val.origins {
+            let mut origin = self.origins[o as usize].clone();
+            if origin.path.len() < MAX_FIELD_DEPTH {
+                origin.path.push(name.to_string());
+            }
+            let id = self.intern(origin);
+            out.origins.insert(id);
+        }
+        out.retrying = val.retrying;
+        out
+    }
+
+    // ----- statements and patterns -------------------------------------------------------
+
+    fn eval_block(&mut self, cx: &mut FnCx<'a>, block: &'a Block, st: &mut State) -> Val {
+        let mut last = Val::default();
+        for stmt in &block.stmts {
+            if !st.alive {
+                return Val::default();
+            }
+            last = match stmt {
+                Stmt::Let { pat, init, els, .. } => {
+                    if let Some(init) = init {
+                        let v = self.eval(cx, init, st);
+                        if let Some(els) = els {
+                            let mut else_st = st.clone();
+                            self.eval_block(cx, els, &mut else_st);
+                            refine_by_pat(pat, &v, st);
+                        }
+                        self.bind(pat, &v, st);
+                    } else {
+                        let mut names = Vec::new();
+                        pat.bindings(&mut names);
+                        for n in names {
+                            st.env.insert(n, Val::default());
+                        }
+                    }
+                    Val::default()
+                }
+                Stmt::Expr(e) => self.eval(cx, e, st),
+            };
+        }
+        last
+    }
+
+    fn bind(&mut self, pat: &Pat, val: &Val, st: &mut State) {
+        match pat {
+            Pat::Bind { name, sub, .. } => {
+                if let Some(sub) = sub {
+                    self.bind(sub, val, st);
+                }
+                st.env.insert(name.clone(), val.clone());
+            }
+            Pat::Tuple(ps) => {
+                for (i, p) in ps.iter().enumerate() {
+                    let v = self.project(val, &i.to_string());
+                    self.bind(p, &v, st);
+                }
+            }
+            Pat::TupleStruct { path, elems } => {
+                let last = path.last().map_or("", String::as_str);
+                if elems.len() == 1 {
+                    // `Ok(x)`, `Some(x)`, `Query(q)`, `Json(body)`: the wrapper is transparent.
+                    let v = if matches!(last, "Ok" | "Err" | "Some") {
+                        val.clone()
+                    } else {
+                        val.fields.get("0").cloned().unwrap_or_else(|| val.clone())
+                    };
+                    self.bind(&elems[0], &v, st);
+                } else {
+                    for (i, p) in elems.iter().enumerate() {
+                        let v = self.project(val, &i.to_string());
+                        self.bind(p, &v, st);
+                    }
+                }
+            }
+            Pat::Struct { fields, .. } => {
+                for (name, p) in fields {
+                    let v = self.project(val, name);
+                    self.bind(p, &v, st);
+                }
+            }
+            Pat::Or(ps) => {
+                if let Some(p) = ps.first() {
+                    self.bind(p, val, st);
+                }
+            }
+            Pat::Path(_) | Pat::Wild | Pat::Other => {}
+        }
+    }
+
+    // ----- expressions ----------------------------------------------------------------------
+
+    fn eval(&mut self, cx: &mut FnCx<'a>, e: &'a Expr, st: &mut State) -> Val {
+        if !st.alive || cx.eval_depth > MAX_EVAL_DEPTH {
+            return Val::default();
+        }
+        cx.eval_depth += 1;
+        let v = self.eval_inner(cx, e, st);
+        cx.eval_depth -= 1;
+        v
+    }
+
+    fn eval_inner(&mut self, cx: &mut FnCx<'a>, e: &'a Expr, st: &mut State) -> Val {
+        match e {
+            Expr::Str { span, value } => {
+                let mut v = self.new_val(cx, OriginKind::Literal, *span, None);
+                v.lit = Some(value.clone());
+                if self.models.is_token_url(value) {
+                    v.body = Some(Box::new(Body {
+                        token_url: true,
+                        ..Body::default()
+                    }));
+                }
+                v
+            }
+            Expr::Lit { .. } => Val::default(),
+            Expr::Path { span, segs } => self.eval_path(cx, *span, segs, st),
+            Expr::Call { span, callee, args } => self.eval_call(cx, *span, callee, args, st),
+            Expr::Method {
+                span,
+                name_span,
+                receiver,
+                method,
+                args,
+            } => self.eval_method(cx, *span, *name_span, receiver, method, args, st),
+            Expr::Macro { span, path, kind } => self.eval_macro(cx, *span, path, kind, st),
+            Expr::Field { base, name, .. } => {
+                let b = self.eval(cx, base, st);
+                self.project(&b, name)
+            }
+            Expr::Index { base, index, .. } => {
+                self.eval(cx, index, st);
+                let b = self.eval(cx, base, st);
+                match index.as_str_lit() {
+                    Some(key) => self.project(&b, key),
+                    None => b,
+                }
+            }
+            Expr::Closure { id, .. } => {
+                cx.pending_closures.entry(*id).or_insert_with(|| st.clone());
+                Val {
+                    closure: Some(*id),
+                    ..Val::default()
+                }
+            }
+            Expr::Block(b) => self.eval_block(cx, b, st),
+            Expr::Async(b) => self.eval_boundary(cx, b, st),
+            Expr::If {
+                cond, then, els, ..
+            } => {
+                let (mut then_st, mut else_st) = self.eval_cond(cx, cond, st);
+                let mut v = self.eval_block(cx, then, &mut then_st);
+                if let Some(els) = els {
+                    let ev = self.eval(cx, els, &mut else_st);
+                    v.join_with(&ev);
+                }
+                *st = State::join(then_st, else_st);
+                v
+            }
+            Expr::Let { pat, expr, .. } => {
+                let v = self.eval(cx, expr, st);
+                self.bind(pat, &v, st);
+                Val::default()
+            }
+            Expr::Match {
+                scrutinee, arms, ..
+            } => {
+                let v = self.eval(cx, scrutinee, st);
+                let mut out_st = State::dead();
+                let mut out_v = Val::default();
+                for arm in arms {
+                    let mut arm_st = st.clone();
+                    refine_by_pat(&arm.pat, &v, &mut arm_st);
+                    self.bind(&arm.pat, &v, &mut arm_st);
+                    if let Some(guard) = &arm.guard {
+                        let (t, _) = self.eval_cond(cx, guard, &mut arm_st);
+                        arm_st = t;
+                    }
+                    let av = self.eval(cx, &arm.body, &mut arm_st);
+                    if arm_st.alive {
+                        out_v.join_with(&av);
+                    }
+                    out_st = State::join(out_st, arm_st);
+                }
+                if arms.is_empty() {
+                    out_st = st.clone();
+                }
+                *st = out_st;
+                out_v
+            }
+            Expr::Loop {
+                span,
+                kind,
+                label,
+                head,
+                pat,
+                body,
+            } => self.eval_loop(
+                cx,
+                *span,
+                *kind,
+                label.as_ref(),
+                head.as_deref(),
+                pat.as_ref(),
+                body,
+                st,
+            ),
+            Expr::Break { label, value, .. } => {
+                let v = match value {
+                    Some(v) => self.eval(cx, v, st),
+                    None => Val::default(),
+                };
+                if let Some(ctx) = find_loop(&mut cx.ctxs, label.as_deref())
+                    && let CtxKind::Loop {
+                        breaks, break_val, ..
+                    } = &mut ctx.kind
+                {
+                    *breaks = State::join(std::mem::take(breaks), st.clone());
+                    break_val.join_with(&v);
+                }
+                *st = State::dead();
+                Val::default()
+            }
+            Expr::Continue { label, .. } => {
+                if let Some(ctx) = find_loop(&mut cx.ctxs, label.as_deref())
+                    && let CtxKind::Loop { back, .. } = &mut ctx.kind
+                {
+                    *back = State::join(std::mem::take(back), st.clone());
+                }
+                *st = State::dead();
+                Val::default()
+            }
+            Expr::Return { value, .. } => {
+                let v = match value {
+                    Some(v) => self.eval(cx, v, st),
+                    None => Val::default(),
+                };
+                Self::leave(cx, st, &v);
+                Val::default()
+            }
+            Expr::Try { inner, .. } => {
+                let v = self.eval(cx, inner, st);
+                // The error path leaves the function (or closure); what goes on is the success.
+                let mut err_st = st.clone();
+                err_st.set_status(&v.results, Status::Failed);
+                Self::leave(cx, &mut err_st, &Val::default());
+                st.set_status(&v.results, Status::Ok);
+                v
+            }
+            Expr::Await { inner, span } => {
+                let v = self.eval(cx, inner, st);
+                // surf's RequestBuilder is a future: awaiting it sends it.
+                if let Some(http) = &v.http
+                    && http.body.carries_code()
+                {
+                    let http = http.clone();
+                    return self.http_exchange(cx, &http, *span, v.retrying, st);
+                }
+                v
+            }
+            Expr::Unary { op, inner, .. } => {
+                let mut v = self.eval(cx, inner, st);
+                if *op == UnOp::Not
+                    && let Some((_, is_err)) = &mut v.test
+                {
+                    *is_err = !*is_err;
+                }
+                v
+            }
+            Expr::Binary { lhs, rhs, op, .. } => {
+                let l = self.eval(cx, lhs, st);
+                let r = self.eval(cx, rhs, st);
+                match op {
+                    BinOp::Add => l.joined(&r),
+                    _ => Val::default(),
+                }
+            }
+            Expr::Assign { target, value, .. } => {
+                let v = self.eval(cx, value, st);
+                self.assign(cx, target, v, st);
+                Val::default()
+            }
+            Expr::Struct {
+                path, fields, rest, ..
+            } => {
+                let mut v = Val::default();
+                if let Some(rest) = rest {
+                    v = self.eval(cx, rest, st);
+                }
+                let mut body = Body::default();
+                let variant = path.last().map_or("", String::as_str);
+                for (name, fe) in fields {
+                    let fv = self.eval(cx, fe, st);
+                    match name.as_str() {
+                        "grant_type" => classify_grant(&fv, &mut body),
+                        "code" => body.code = Some(Box::new(fv.clone())),
+                        _ => {}
+                    }
+                    if let Some(b) = &fv.body {
+                        body.merge(&Body {
+                            code: None,
+                            ..(**b).clone()
+                        });
+                    }
+                    v.fields.insert(name.clone(), fv);
+                }
+                match variant {
+                    "AuthorizationCode" | "AuthCode" => body.grant_auth_code = true,
+                    "RefreshToken" | "ClientCredentials" | "Password" | "DeviceCode" => {
+                        body.grant_other = true;
+                    }
+                    _ => {}
+                }
+                if body.code.is_some() || body.grant_auth_code || body.grant_other {
+                    v.body = Some(Box::new(body));
+                }
+                v
+            }
+            Expr::Tuple { elems, .. } => {
+                let vals: Vec<Val> = elems.iter().map(|e| self.eval(cx, e, st)).collect();
+                let mut v = Val::default();
+                if let [k, value] = vals.as_slice() {
+                    let mut body = Body::default();
+                    match k.lit.as_deref() {
+                        Some("grant_type") => classify_grant(value, &mut body),
+                        Some("code") => body.code = Some(Box::new(value.clone())),
+                        _ => {}
+                    }
+                    if body.code.is_some() || body.grant_auth_code || body.grant_other {
+                        v.body = Some(Box::new(body));
+                    }
+                }
+                for (i, ev) in vals.into_iter().enumerate() {
+                    v.fields.insert(i.to_string(), ev);
+                }
+                v
+            }
+            Expr::Array { elems, .. } => {
+                let mut v = Val::default();
+                for el in elems {
+                    let ev = self.eval(cx, el, st);
+                    v.join_with(&ev);
+                }
+                v.fields.clear();
+                v
+            }
+            Expr::Other { children, span } => {
+                for c in children {
+                    self.eval(cx, c, st);
+                }
+                let _ = span;
+                Val::default()
+            }
+        }
+    }
+
+    /// Leaves the innermost function, closure or async block with `val`.
+    fn leave(cx: &mut FnCx<'a>, st: &mut State, val: &Val) {
+        if let Some(ctx) = cx
+            .ctxs
+            .iter_mut()
+            .rev()
+            .find(|c| matches!(c.kind, CtxKind::Boundary { .. }))
+            && let CtxKind::Boundary { returns, ret_val } = &mut ctx.kind
+        {
+            *returns = State::join(std::mem::take(returns), st.clone());
+            ret_val.join_with(val);
+        }
+        *st = State::dead();
+    }
+
+    fn assign(&mut self, cx: &mut FnCx<'a>, target: &'a Expr, v: Val, st: &mut State) {
+        match target {
+            Expr::Path { segs, .. } if segs.len() == 1 => {
+                let name = &segs[0];
+                for d in st.done.values_mut() {
+                    d.assigned_after.insert(name.clone());
+                }
+                st.env.insert(name.clone(), v);
+            }
+            Expr::Field { base, name, .. } => {
+                if let Some(root) = root_var(base) {
+                    for d in st.done.values_mut() {
+                        d.assigned_after.insert(root.to_string());
+                    }
+                }
+                if let Expr::Path { segs, .. } = &**base
+                    && segs.len() == 1
+                    && let Some(b) = st.env.get_mut(&segs[0])
+                {
+                    b.fields.insert(name.clone(), v);
+                }
+            }
+            Expr::Unary { inner, .. } => self.assign(cx, inner, v, st),
+            other => {
+                self.eval(cx, other, st);
+            }
+        }
+    }
+
+    fn eval_path(&mut self, cx: &mut FnCx<'a>, span: Span, segs: &[String], st: &mut State) -> Val {
+        if segs.len() == 1
+            && let Some(v) = st.env.get(&segs[0])
+        {
+            return v.clone();
+        }
+        let krate = self.index.files[cx.file as usize].crate_id;
+        if let Some(last) = segs.last() {
+            if let Some((cfile, c)) = self.index.constant(krate, last) {
+                let loc = Loc::new(cfile, c.span);
+                let lit = c
+                    .value
+                    .as_ref()
+                    .and_then(|v| v.as_str_lit().map(str::to_string));
+                let id = self.intern(Origin {
+                    kind: OriginKind::Const,
+                    at: loc,
+                    label: loc,
+                    path: Vec::new(),
+                    name: Some(c.name.clone()),
+                });
+                let mut v = Val {
+                    origins: BTreeSet::from([id]),
+                    ..Val::default()
+                };
+                if let Some(lit) = lit {
+                    if self.models.is_token_url(&lit) {
+                        v.body = Some(Box::new(Body {
+                            token_url: true,
+                            ..Body::default()
+                        }));
+                    }
+                    v.lit = Some(lit);
+                }
+                return v;
+            }
+            let mut v = self.unknown(cx, span);
+            v.path_tail = Some(last.clone());
+            return v;
+        }
+        Val::default()
+    }
+
+    fn eval_cond(&mut self, cx: &mut FnCx<'a>, cond: &'a Expr, st: &mut State) -> (State, State) {
+        match cond {
+            Expr::Let { pat, expr, .. } => {
+                let v = self.eval(cx, expr, st);
+                let mut then_st = st.clone();
+                let mut else_st = st.clone();
+                refine_by_pat(pat, &v, &mut then_st);
+                refine_else(pat, &v, &mut else_st);
+                self.bind(pat, &v, &mut then_st);
+                (then_st, else_st)
+            }
+            Expr::Binary {
+                op: BinOp::And,
+                lhs,
+                rhs,
+                ..
+            } => {
+                let (mut t1, e1) = self.eval_cond(cx, lhs, st);
+                let (t2, e2) = self.eval_cond(cx, rhs, &mut t1);
+                (t2, State::join(e1, e2))
+            }
+            Expr::Binary {
+                op: BinOp::Or,
+                lhs,
+                rhs,
+                ..
+            } => {
+                let (t1, mut e1) = self.eval_cond(cx, lhs, st);
+                let (t2, e2) = self.eval_cond(cx, rhs, &mut e1);
+                (State::join(t1, t2), e2)
+            }
+            Expr::Unary {
+                op: UnOp::Not,
+                inner,
+                ..
+            } => {
+                let (t, e) = self.eval_cond(cx, inner, st);
+                (e, t)
+            }
+            Expr::Unary {
+                op: UnOp::Paren,
+                inner,
+                ..
+            } => self.eval_cond(cx, inner, st),
+            _ => {
+                let v = self.eval(cx, cond, st);
+                let mut then_st = st.clone();
+                let mut else_st = st.clone();
+                if let Some((sites, is_err)) = &v.test {
+                    let (t, e) = if *is_err {
+                        (Status::Failed, Status::Ok)
+                    } else {
+                        (Status::Ok, Status::Failed)
+                    };
+                    then_st.set_status(sites, t);
+                    else_st.set_status(sites, e);
+                }
+                if mentions(cond, "dpop_nonce", 0) {
+                    then_st.dpop = true;
+                }
+                (then_st, else_st)
+            }
+        }
+    }
+
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one call per loop node, fields spelled out"
+    )]
+    fn eval_loop(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        span: Span,
+        kind: LoopKind,
+        label: Option<&String>,
+        head: Option<&'a Expr>,
+        pat: Option<&Pat>,
+        body: &'a Block,
+        st: &mut State,
+    ) -> Val {
+        let mut body_st = st.clone();
+        let mut exit_st = State::dead();
+        match kind {
+            LoopKind::For => {
+                let iter = head.map_or_else(Val::default, |h| self.eval(cx, h, &mut body_st));
+                let head_span = head.map_or(span, Expr::span);
+                let mut item = self.new_val(cx, OriginKind::LoopItem, head_span, None);
+                item.join_with(&Val {
+                    origins: iter.origins.clone(),
+                    ..Val::default()
+                });
+                if let Some(pat) = pat {
+                    self.bind(pat, &item, &mut body_st);
+                }
+                exit_st = body_st.clone();
+            }
+            LoopKind::While => {
+                if let Some(h) = head {
+                    let (t, e) = self.eval_cond(cx, h, &mut body_st);
+                    // Values bound by `while let` are new each iteration.
+                    body_st = t;
+                    mark_fresh_bindings(self, cx, h, &mut body_st);
+                    exit_st = e;
+                }
+            }
+            LoopKind::Loop => {}
+        }
+        let mut dispatch = BTreeSet::new();
+        for stmt in &body.stmts {
+            let e = match stmt {
+                Stmt::Expr(e) | Stmt::Let { init: Some(e), .. } => e,
+                Stmt::Let { .. } => continue,
+            };
+            dispatch_vars(e, &mut dispatch);
+        }
+        cx.ctxs.push(Ctx {
+            span,
+            label: Loc::new(cx.file, keyword_span(span, kind)),
+            kind: CtxKind::Loop {
+                label: label.cloned(),
+                back: State::dead(),
+                breaks: State::dead(),
+                break_val: Val::default(),
+                dispatch,
+            },
+        });
+        self.eval_block(cx, body, &mut body_st);
+        let Some(ctx) = cx.ctxs.pop() else {
+            return Val::default();
+        };
+        let CtxKind::Loop {
+            back,
+            breaks,
+            break_val,
+            dispatch,
+            ..
+        } = ctx.kind
+        else {
+            return Val::default();
+        };
+        let back = State::join(back, body_st);
+        if back.alive {
+            self.check_back_edge(cx, span, ctx.label, &back, &dispatch);
+        }
+        exit_st = State::join(exit_st, breaks);
+        if kind != LoopKind::Loop {
+            exit_st = State::join(exit_st, back);
+        }
+        *st = exit_st;
+        break_val
+    }
+
+    /// Exchanges that can run again on the next iteration with the same code are retries.
+    fn check_back_edge(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        span: Span,
+        label: Loc,
+        back: &State,
+        dispatch: &BTreeSet<String>,
+    ) {
+        for (&site, d) in &back.done {
+            if d.anchor.file != cx.file || !span.contains(d.anchor.span) {
+                continue;
+            }
+            if self.is_fresh(&d.origins, cx.file, span) {
+                continue;
+            }
+            if d.assigned_after.iter().any(|v| dispatch.contains(v)) {
+                continue;
+            }
+            if let Some(param) = d.invoked_param {
+                cx.summary.repeats.insert(param);
+                continue;
+            }
+            if self.reporting
+                && let Some(fact) = self.sites.get_mut(site as usize)
+            {
+                fact.add_retry(RetryFact {
+                    kind: RetryKind::Loop,
+                    label,
+                    detail: String::new(),
+                });
+            }
+        }
+    }
+
+    /// Whether a code with these origins is new in each repetition of the context at `span`.
+    fn is_fresh(&self, origins: &BTreeSet<u32>, file: FileId, span: Span) -> bool {
+        origins.is_empty()
+            || origins.iter().any(|&o| {
+                let origin = &self.origins[o as usize];
+                origin.at.file == file && span.contains(origin.at.span)
+            })
+    }
+
+    fn eval_boundary(&mut self, cx: &mut FnCx<'a>, block: &'a Block, st: &mut State) -> Val {
+        cx.ctxs.push(Ctx {
+            span: block.span,
+            label: Loc::new(cx.file, block.span),
+            kind: CtxKind::Boundary {
+                returns: State::dead(),
+                ret_val: Val::default(),
+            },
+        });
+        let v = self.eval_block(cx, block, st);
+        let Some(Ctx {
+            kind: CtxKind::Boundary { returns, ret_val },
+            ..
+        }) = cx.ctxs.pop()
+        else {
+            return v;
+        };
+        let alive = st.alive;
+        *st = State::join(std::mem::take(st), returns);
+        if alive { v.joined(&ret_val) } else { ret_val }
+    }
+
+    /// Runs closure `id` with `args` bound to its parameters, inside `retried` when given.
+    fn run_closure(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        id: u32,
+        args: &[Val],
+        retried: Option<(Loc, RetryKind, String)>,
+        st: &mut State,
+    ) -> Val {
+        cx.pending_closures.remove(&id);
+        let Some(&(span, params, body)) = cx.closures.get(&id) else {
+            return Val::default();
+        };
+        if cx.closure_nesting >= MAX_CLOSURE_NESTING {
+            return Val::default();
+        }
+        cx.closure_nesting += 1;
+        let pushed = retried.is_some();
+        if let Some((label, kind, detail)) = retried {
+            cx.ctxs.push(Ctx {
+                span,
+                label,
+                kind: CtxKind::Retried { kind, detail },
+            });
+        }
+        for (i, p) in params.iter().enumerate() {
+            let v = match args.get(i) {
+                Some(v) => v.clone(),
+                None => self.new_val(cx, OriginKind::LoopItem, span, None),
+            };
+            self.bind(p, &v, st);
+        }
+        let body_block;
+        let v = if let Expr::Block(b) = body {
+            self.eval_boundary(cx, b, st)
+        } else {
+            body_block = Block {
+                span: body.span(),
+                stmts: Vec::new(),
+            };
+            cx.ctxs.push(Ctx {
+                span: body_block.span,
+                label: Loc::new(cx.file, body_block.span),
+                kind: CtxKind::Boundary {
+                    returns: State::dead(),
+                    ret_val: Val::default(),
+                },
+            });
+            let v = self.eval(cx, body, st);
+            if let Some(Ctx {
+                kind: CtxKind::Boundary { returns, ret_val },
+                ..
+            }) = cx.ctxs.pop()
+            {
+                let alive = st.alive;
+                *st = State::join(std::mem::take(st), returns);
+                if alive { v.joined(&ret_val) } else { ret_val }
+            } else {
+                v
+            }
+        };
+        if pushed {
+            cx.ctxs.pop();
+        }
+        cx.closure_nesting -= 1;
+        v
+    }
+
+    // ----- calls ----------------------------------------------------------------------------
+
+    fn eval_args(&mut self, cx: &mut FnCx<'a>, args: &'a [Expr], st: &mut State) -> Vec<Val> {
+        args.iter().map(|a| self.eval(cx, a, st)).collect()
+    }
+
+    /// The summaries of the project's functions `cands`, merged.
+    fn merged_summary(&self, cands: &[FnId]) -> Option<(Summary, Vec<FnId>)> {
+        let mut merged: Option<Summary> = None;
+        let mut used = Vec::new();
+        for c in cands {
+            let Some(s) = self.summaries.get(c) else {
+                continue;
+            };
+            if !s.is_interesting() {
+                continue;
+            }
+            used.push(*c);
+            match &mut merged {
+                None => merged = Some(s.clone()),
+                Some(m) => {
+                    m.exchange_params.extend(s.exchange_params.iter().cloned());
+                    m.repeats.extend(s.repeats.iter().copied());
+                    m.returns.join_with(&s.returns);
+                }
+            }
+        }
+        merged.map(|m| (m, used))
+    }
+
+    /// Applies a callee summary at a call: exchanges, repeated closures, the returned value.
+    #[allow(clippy::too_many_arguments, reason = "a call site has this many parts")]
+    fn apply_summary(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        summary: &Summary,
+        callees: &[FnId],
+        args: &[Val],
+        call_span: Span,
+        anchor: Span,
+        name: &str,
+        st: &mut State,
+    ) -> Val {
+        let mut result = Val::default();
+        for (i, arg) in args.iter().enumerate() {
+            let Some(cid) = arg.closure else { continue };
+            let retried = summary.repeats.contains(&i).then(|| {
+                (
+                    Self::loc(cx, anchor),
+                    RetryKind::Helper,
+                    format!("`{name}` runs this closure repeatedly"),
+                )
+            });
+            let v = self.run_closure(cx, cid, &[], retried, st);
+            result.join_with(&Val {
+                results: v.results,
+                ..Val::default()
+            });
+        }
+        for &i in &summary.repeats {
+            if let Some(arg) = args.get(i) {
+                self.note_param_use(cx, arg, call_span, true, st);
+            }
+        }
+        let mut exchanged = Val::default();
+        let mut any = false;
+        for (i, path) in &summary.exchange_params {
+            let Some(arg) = args.get(*i) else { continue };
+            let mut v = arg.clone();
+            for p in path {
+                v = self.project(&v, p);
+            }
+            exchanged.join_with(&v);
+            any = true;
+        }
+        if any {
+            let retrying = args.iter().find_map(|a| a.retrying);
+            let r = self.exchange(
+                cx,
+                &exchanged,
+                Self::loc(cx, anchor),
+                call_span,
+                &ExchangeVia::Wrapper(name.to_string()),
+                retrying,
+                st,
+            );
+            result.join_with(&r);
+        }
+        let returned = self.instantiate(&summary.returns, callees, args, cx, call_span);
+        result.join_with(&returned);
+        result
+    }
+
+    /// The callee's returned value seen from the call: parameters replaced by the arguments,
+    /// other origins re-anchored at the call (each call produces a new value).
+    fn instantiate(
+        &mut self,
+        ret: &Val,
+        callees: &[FnId],
+        args: &[Val],
+        cx: &FnCx<'a>,
+        call_span: Span,
+    ) -> Val {
+        let mut out = Val {
+            fields: BTreeMap::new(),
+            ..ret.clone()
+        };
+        out.origins.clear();
+        for &o in &ret.origins {
+            let origin = self.origins[o as usize].clone();
+            if let OriginKind::Param(f, i) = origin.kind
+                && callees.contains(&f)
+            {
+                if let Some(arg) = args.get(i) {
+                    let mut v = arg.clone();
+                    for p in &origin.path {
+                        v = self.project(&v, p);
+                    }
+                    out.join_with(&v);
+                }
+                continue;
+            }
+            let at = Self::loc(cx, call_span);
+            let id = self.intern(Origin { at, ..origin });
+            out.origins.insert(id);
+        }
+        for (k, v) in &ret.fields {
+            let fv = self.instantiate(v, callees, args, cx, call_span);
+            out.fields.insert(k.clone(), fv);
+        }
+        if let Some(p) = &ret.pending
+            && let Some(code) = &p.code
+        {
+            let code = self.instantiate(code, callees, args, cx, call_span);
+            out.pending = Some(Box::new(Pending {
+                code: Some(Box::new(code)),
+                ..(**p).clone()
+            }));
+        }
+        if let Some(h) = &ret.http
+            && let Some(code) = &h.body.code
+        {
+            let code = self.instantiate(code, callees, args, cx, call_span);
+            let mut h = (**h).clone();
+            h.body.code = Some(Box::new(code));
+            out.http = Some(Box::new(h));
+        }
+        if let Some(b) = &ret.body
+            && let Some(code) = &b.code
+        {
+            let code = self.instantiate(code, callees, args, cx, call_span);
+            let mut b = (**b).clone();
+            b.code = Some(Box::new(code));
+            out.body = Some(Box::new(b));
+        }
+        out
+    }
+
+    /// Records that a parameter (a closure) is called or handed to a retry API here.
+    fn note_param_use(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        v: &Val,
+        span: Span,
+        retried: bool,
+        st: &mut State,
+    ) {
+        for &o in &v.origins {
+            let OriginKind::Param(f, i) = self.origins[o as usize].kind else {
+                continue;
+            };
+            if f != cx.fid {
+                continue;
+            }
+            if retried
+                || cx
+                    .ctxs
+                    .iter()
+                    .any(|c| matches!(c.kind, CtxKind::Retried { .. }))
+            {
+                cx.summary.repeats.insert(i);
+                continue;
+            }
+            let key = self.site_id(Self::loc(cx, span));
+            st.done.insert(
+                key,
+                Done {
+                    origins: BTreeSet::new(),
+                    status: Status::Unknown,
+                    anchor: Self::loc(cx, span),
+                    assigned_after: BTreeSet::new(),
+                    invoked_param: Some(i),
+                },
+            );
+        }
+    }
+
+    fn site_id(&mut self, anchor: Loc) -> u32 {
+        if let Some(&id) = self.site_ids.get(&anchor) {
+            return id;
+        }
+        let id = u32::try_from(self.sites.len()).unwrap_or(u32::MAX);
+        self.sites.push(ExchangeFact::new(anchor));
+        self.site_ids.insert(anchor, id);
+        id
+    }
+
+    fn eval_call(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        span: Span,
+        callee: &'a Expr,
+        args: &'a [Expr],
+        st: &mut State,
+    ) -> Val {
+        let Expr::Path { segs, span: cspan } = callee else {
+            let c = self.eval(cx, callee, st);
+            let argv = self.eval_args(cx, args, st);
+            if let Some(id) = c.closure {
+                return self.run_closure(cx, id, &argv, None, st);
+            }
+            return self.unknown(cx, span);
+        };
+        let argv = self.eval_args(cx, args, st);
+        // Calling a local closure or a closure parameter.
+        if segs.len() == 1
+            && let Some(v) = st.env.get(&segs[0]).cloned()
+        {
+            if let Some(id) = v.closure {
+                return self.run_closure(cx, id, &argv, None, st);
+            }
+            self.note_param_use(cx, &v, span, false, st);
+            return self.unknown(cx, span);
+        }
+        let path = self.index.expand(cx.file, &cx.def.module, segs);
+        let name = segs.join("::");
+        // The project's own functions come first.
+        let cands = self.index.resolve_path(cx.fid, &path);
+        if let Some((summary, used)) = self.merged_summary(&cands) {
+            return self.apply_summary(cx, &summary, &used, &argv, span, *cspan, &name, st);
+        }
+        let models = self.models;
+        if let Some(rule) = find_fn(&models.retry_functions, &path)
+            && let Some(i) = rule.op_arg
+            && let Some(op) = argv.get(i)
+        {
+            return self.run_retried(cx, op, *cspan, &name, st);
+        }
+        if models
+            .retrying_functions
+            .iter()
+            .any(|p| path_matches(&path, p))
+        {
+            return Val {
+                retrying: Some(Self::loc(cx, *cspan)),
+                ..Val::default()
+            };
+        }
+        if models
+            .not_exchange_functions
+            .iter()
+            .any(|p| path_matches(&path, p))
+        {
+            return self.unknown(cx, span);
+        }
+        if let Some(rule) = find_fn(&models.exchange_functions, &path)
+            && rule.arity.is_none_or(|a| a == argv.len())
+            && let Some(i) = rule.code_arg
+            && let Some(code) = argv.get(i)
+        {
+            let retrying = argv.iter().find_map(|a| a.retrying);
+            return self.exchange(
+                cx,
+                code,
+                Self::loc(cx, *cspan),
+                span,
+                &ExchangeVia::Library(name),
+                retrying,
+                st,
+            );
+        }
+        if let Some(rule) = find_fn(&models.pending_functions, &path) {
+            return Val {
+                pending: Some(Box::new(Pending {
+                    kind: rule.kind.clone(),
+                    code: rule
+                        .code_arg
+                        .and_then(|i| argv.get(i))
+                        .map(|v| Box::new(v.clone())),
+                    anchor: Self::loc(cx, *cspan),
+                })),
+                ..Val::default()
+            };
+        }
+        if let Some(rule) = find_fn(&models.http_request_functions, &path) {
+            let url = argv.get(rule.url_arg).cloned().unwrap_or_default();
+            return self.start_http(cx, &url, *cspan, None);
+        }
+        if let Some(rule) = find_fn(&models.source_functions, &path) {
+            return self.source(
+                cx,
+                rule.origin.as_str(),
+                *cspan,
+                argv.first(),
+                rule.into_arg,
+                args,
+                st,
+            );
+        }
+        if path.len() >= 2 {
+            let ty = &path[path.len() - 2];
+            let f = &path[path.len() - 1];
+            let krate = self.index.files[cx.file as usize].crate_id;
+            let derives = self.index.type_derives(krate, ty);
+            let derives = derives.as_slice();
+            if let Some(rule) = models.source_constructors.iter().find(|r| {
+                r.functions.iter().any(|n| n == f)
+                    && r.type_derives.iter().any(|d| derives.contains(&d.as_str()))
+            }) {
+                let kind = rule.origin.clone();
+                return self.source(cx, &kind, *cspan, None, None, args, st);
+            }
+        }
+        if models
+            .transparent_functions
+            .iter()
+            .any(|p| path_matches(&path, p))
+        {
+            let mut v = Val::default();
+            for a in &argv {
+                v.join_with(a);
+            }
+            return v;
+        }
+        // Tuple structs and enum variants (`Query(q)`, `Creds(code)`): fields by position.
+        if segs
+            .last()
+            .is_some_and(|s| s.chars().next().is_some_and(char::is_uppercase))
+        {
+            let mut v = Val::default();
+            for (i, a) in argv.iter().enumerate() {
+                v.origins.extend(a.origins.iter().copied());
+                if let Some(b) = &a.body {
+                    let mut merged = v.body.take().unwrap_or_default();
+                    merged.merge(b);
+                    v.body = Some(merged);
+                }
+                v.fields.insert(i.to_string(), a.clone());
+            }
+            return v;
+        }
+        // Unknown function: closures handed to it run once, here.
+        let mut out = self.unknown(cx, span);
+        for a in &argv {
+            if let Some(id) = a.closure {
+                let r = self.run_closure(cx, id, &[], None, st);
+                out.results.extend(r.results);
+            }
+            if out.retrying.is_none()
+                && matches!(
+                    path.last().map(String::as_str),
+                    Some("new" | "from" | "builder")
+                )
+            {
+                out.retrying = a.retrying;
+            }
+        }
+        out
+    }
+
+    /// Runs `op` as the operation of a retry API named at `label`.
+    fn run_retried(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        op: &Val,
+        label: Span,
+        name: &str,
+        st: &mut State,
+    ) -> Val {
+        let detail = format!("`{name}` re-runs this operation when it fails");
+        if let Some(id) = op.closure {
+            return self.run_closure(
+                cx,
+                id,
+                &[],
+                Some((Self::loc(cx, label), RetryKind::RetryApi, detail)),
+                st,
+            );
+        }
+        self.note_param_use(cx, op, label, true, st);
+        self.unknown(cx, label)
+    }
+
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "a source call has this many parts"
+    )]
+    fn source(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        origin: &str,
+        span: Span,
+        first_arg: Option<&Val>,
+        into_arg: Option<usize>,
+        args: &'a [Expr],
+        st: &mut State,
+    ) -> Val {
+        let kind = match origin {
+            "stdin" => OriginKind::Stdin,
+            "env" => OriginKind::Env,
+            "cli" => OriginKind::Cli,
+            "file" => OriginKind::File,
+            "config" => OriginKind::Config,
+            "literal" => OriginKind::Literal,
+            _ => OriginKind::Request,
+        };
+        let name = first_arg.and_then(|a| a.lit.clone());
+        let v = self.new_val(cx, kind, span, name);
+        if let Some(i) = into_arg
+            && let Some(target) = args.get(i)
+        {
+            self.assign(cx, target, v, st);
+            return Val::default();
+        }
+        v
+    }
+
+    fn start_http(&mut self, cx: &FnCx<'a>, url: &Val, span: Span, retrying: Option<Loc>) -> Val {
+        let mut body = url.body.as_deref().cloned().unwrap_or_default();
+        if let Some(lit) = &url.lit
+            && self.models.is_token_url(lit)
+        {
+            body.token_url = true;
+        }
+        let anchor = body.code.is_some().then(|| Self::loc(cx, span));
+        Val {
+            http: Some(Box::new(Http { body, anchor })),
+            retrying: retrying.or(url.retrying),
+            ..Val::default()
+        }
+    }
+
+    fn http_exchange(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        http: &Http,
+        call_span: Span,
+        retrying: Option<Loc>,
+        st: &mut State,
+    ) -> Val {
+        let Some(code) = &http.body.code else {
+            return Val::default();
+        };
+        let anchor = http.anchor.unwrap_or(Self::loc(cx, call_span));
+        let code = (**code).clone();
+        self.exchange(
+            cx,
+            &code,
+            anchor,
+            call_span,
+            &ExchangeVia::Http,
+            retrying,
+            st,
+        )
+    }
+
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "a method call has this many parts"
+    )]
+    fn eval_method(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        span: Span,
+        name_span: Span,
+        receiver: &'a Expr,
+        method: &str,
+        args: &'a [Expr],
+        st: &mut State,
+    ) -> Val {
+        let recv = self.eval(cx, receiver, st);
+        let argv = self.eval_args(cx, args, st);
+        let models = self.models;
+        let loc = Self::loc(cx, name_span);
+
+        // The project's own methods.
+        let cands = self.index.resolve_method(cx.fid, method, argv.len());
+        if let Some((summary, used)) = self.merged_summary(&cands) {
+            let mut all = Vec::with_capacity(argv.len() + 1);
+            all.push(recv.clone());
+            all.extend(argv.iter().cloned());
+            return self.apply_summary(cx, &summary, &used, &all, span, name_span, method, st);
+        }
+
+        // Retry APIs: backon's `op.retry(builder)`, again's `policy.retry(task)`.
+        if let Some(rule) = models.retry_methods.get(method) {
+            if rule.op_receiver && (recv.closure.is_some() || is_param(self, cx, &recv)) {
+                return self.run_retried(cx, &recv, name_span, &format!(".{method}(..)"), st);
+            }
+            if let Some(i) = rule.op_arg
+                && let Some(op) = argv.get(i)
+                && op.closure.is_some()
+            {
+                return self.run_retried(cx, op, name_span, &format!(".{method}(..)"), st);
+            }
+        }
+        // `.when(..)`, `.notify(..)`, `.sleep(..)` chained on a retry keep its result.
+        if models.retrying_methods.iter().any(|m| m == method) {
+            return Val {
+                retrying: Some(loc),
+                ..recv
+            };
+        }
+
+        if models.not_exchange_methods.iter().any(|m| m == method) {
+            return self.unknown(cx, span);
+        }
+
+        // Exchanges: library wrappers and terminal requests on a pending request.
+        if let Some(rules) = models.exchange_methods.get(method) {
+            for rule in rules {
+                if rule.arity.is_some_and(|a| a != argv.len()) {
+                    continue;
+                }
+                if let Some(cond) = &rule.when_arg
+                    && args.get(cond.index).and_then(Expr::as_str_lit) != Some(cond.equals.as_str())
+                {
+                    continue;
+                }
+                let code = match (&rule.receiver_kind, rule.code_arg) {
+                    (Some(kind), arg) => {
+                        let Some(p) = recv.pending.as_ref().filter(|p| &p.kind == kind) else {
+                            continue;
+                        };
+                        match arg {
+                            Some(i) => argv.get(i).cloned().map(|v| (v, loc)),
+                            None => p.code.as_ref().map(|c| ((**c).clone(), p.anchor)),
+                        }
+                    }
+                    (None, Some(i)) => argv.get(i).cloned().map(|v| (v, loc)),
+                    (None, None) => None,
+                };
+                let Some((code, anchor)) = code else { continue };
+                let retrying = recv
+                    .retrying
+                    .or_else(|| argv.iter().find_map(|a| a.retrying));
+                let via = if rule.receiver_kind.is_some() && rule.code_arg.is_none() {
+                    ExchangeVia::Pending(method.to_string())
+                } else {
+                    ExchangeVia::Library(method.to_string())
+                };
+                return self.exchange(cx, &code, anchor, span, &via, retrying, st);
+            }
+        }
+        if let Some(rules) = models.pending_methods.get(method) {
+            for rule in rules {
+                if rule.arity.is_some_and(|a| a != argv.len()) {
+                    continue;
+                }
+                return Val {
+                    pending: Some(Box::new(Pending {
+                        kind: rule.kind.clone(),
+                        code: rule
+                            .code_arg
+                            .and_then(|i| argv.get(i))
+                            .map(|v| Box::new(v.clone())),
+                        anchor: loc,
+                    })),
+                    retrying: recv.retrying,
+                    ..Val::default()
+                };
+            }
+        }
+
+        // Raw HTTP.
+        if let Some(rule) = models.http_request_methods.get(method) {
+            let method_ok = rule.when_arg_path.as_ref().is_none_or(|c| {
+                argv.get(c.index)
+                    .and_then(|v| v.path_tail.as_deref())
+                    .is_some_and(|t| t.eq_ignore_ascii_case(&c.equals))
+            });
+            if method_ok {
+                let url = argv.get(rule.url_arg).cloned().unwrap_or_default();
+                return self.start_http(cx, &url, name_span, recv.retrying);
+            }
+        }
+        if let Some(rule) = models.http_body_methods.get(method)
+            && let Some(http) = &recv.http
+        {
+            let mut http = http.clone();
+            if let Some(arg) = argv.get(rule.body_arg) {
+                let before = http.body.code.is_some();
+                if let Some(b) = &arg.body {
+                    http.body.merge(b);
+                } else if let Some(lit) = &arg.lit
+                    && let Some(b) = body_from_text(lit, &Val::default())
+                {
+                    http.body.merge(&b);
+                }
+                if !before && http.body.code.is_some() {
+                    http.anchor = Some(loc);
+                }
+            }
+            if rule.sends {
+                if http.body.carries_code() {
+                    return self.http_exchange(cx, &http, span, recv.retrying, st);
+                }
+                return self.unknown(cx, span);
+            }
+            return Val {
+                http: Some(http),
+                ..recv
+            };
+        }
+        if models.http_send_methods.iter().any(|m| m == method)
+            && let Some(http) = &recv.http
+        {
+            if http.body.carries_code() {
+                let http = http.clone();
+                return self.http_exchange(cx, &http, span, recv.retrying, st);
+            }
+            return self.unknown(cx, span);
+        }
+
+        // Collections that build a form: `params.insert("code", c)`, `push(("code", c))`,
+        // `append_pair("grant_type", "authorization_code")`, `extend_pairs(..)`.
+        if let Some(added) = Self::collection_body(method, &argv) {
+            if let Some(var) = root_var(receiver)
+                && let Some(target) = st.env.get_mut(var)
+            {
+                let mut b = target.body.take().unwrap_or_default();
+                b.merge(&added);
+                target.body = Some(b);
+            }
+            let mut out = recv.clone();
+            let mut b = out.body.take().unwrap_or_default();
+            b.merge(&added);
+            out.body = Some(b);
+            return out;
+        }
+
+        // Keyed access: `params.get("code")`, `map.remove("code")`.
+        if matches!(
+            method,
+            "get" | "remove" | "get_one" | "value_of" | "get_raw" | "query" | "param"
+        ) && let Some(key) = args.first().and_then(Expr::as_str_lit)
+        {
+            let mut v = self.project(&recv, key);
+            if v.origins.is_empty() {
+                v = self.unknown(cx, span);
+            }
+            return v;
+        }
+
+        // Exchange results: status tests, unwraps and error handlers.
+        match method {
+            "is_err" | "is_ok" if !recv.results.is_empty() => {
+                return Val {
+                    test: Some((recv.results.clone(), method == "is_err")),
+                    ..Val::default()
+                };
+            }
+            "unwrap" | "expect" | "unwrap_or_default" => st.set_status(&recv.results, Status::Ok),
+            _ => {}
+        }
+
+        // Closures handed to adapters run here: `map`, `and_then`, `or_else`, `unwrap_or_else`.
+        let closure_args: Vec<u32> = argv.iter().filter_map(|a| a.closure).collect();
+        if !closure_args.is_empty() {
+            let on_error = matches!(
+                method,
+                "or_else" | "unwrap_or_else" | "map_err" | "or_else_async"
+            );
+            let mut out = if matches!(
+                method,
+                "find" | "filter" | "inspect" | "map_err" | "skip_while" | "take_while"
+            ) {
+                recv.clone()
+            } else {
+                Val::default()
+            };
+            let mut outcomes = State::dead();
+            for id in closure_args {
+                let mut branch = st.clone();
+                if on_error {
+                    branch.set_status(&recv.results, Status::Failed);
+                }
+                let param = if on_error {
+                    Val::default()
+                } else {
+                    recv.clone()
+                };
+                let r = self.run_closure(cx, id, &[param.clone(), param], None, &mut branch);
+                if !matches!(
+                    method,
+                    "find" | "filter" | "inspect" | "skip_while" | "take_while"
+                ) {
+                    out.join_with(&r);
+                }
+                outcomes = State::join(outcomes, branch);
+            }
+            if on_error {
+                // The success path skips the handler.
+                let mut ok = st.clone();
+                ok.set_status(&recv.results, Status::Ok);
+                out.results.extend(recv.results.iter().copied());
+                *st = State::join(ok, outcomes);
+                if method == "map_err" {
+                    out = recv.clone();
+                }
+            } else {
+                *st = outcomes;
+            }
+            if out.origins.is_empty() && out.results.is_empty() && out.pending.is_none() {
+                let u = self.unknown(cx, span);
+                out.join_with(&u);
+            }
+            return out;
+        }
+
+        if let Some(rule) = models.transparent_methods.get(method) {
+            if let Some(i) = rule.into_arg {
+                if let Some(target) = args.get(i) {
+                    self.assign(cx, target, recv.clone(), st);
+                }
+                return Val::default();
+            }
+            return recv;
+        }
+        if let Some(rule) = models.source_methods.get(method) {
+            let kind = rule.origin.clone();
+            return self.source(cx, &kind, name_span, argv.first(), rule.into_arg, args, st);
+        }
+        // Builder steps keep a retrying client retrying, and `with(middleware)` makes one.
+        let mut out = self.unknown(cx, span);
+        out.retrying = recv
+            .retrying
+            .or_else(|| argv.iter().find_map(|a| a.retrying));
+        if recv.pending.is_some() {
+            out.pending.clone_from(&recv.pending);
+        }
+        if let Some(http) = &recv.http {
+            out.http = Some(http.clone());
+        }
+        out
+    }
+
+    /// What a collection-building call adds to a form body.
+    fn collection_body(method: &str, argv: &[Val]) -> Option<Body> {
+        match method {
+            "insert" | "append_pair" | "entry" => {
+                let key = argv.first()?.lit.as_deref()?;
+                let value = argv.get(1).cloned().unwrap_or_default();
+                let mut body = Body::default();
+                match key {
+                    "grant_type" => classify_grant(&value, &mut body),
+                    "code" => body.code = Some(Box::new(value)),
+                    _ => return None,
+                }
+                Some(body)
+            }
+            "push" | "extend" | "extend_pairs" | "append" => {
+                let mut body = Body::default();
+                let mut any = false;
+                for a in argv {
+                    if let Some(b) = &a.body {
+                        body.merge(b);
+                        any = true;
+                    }
+                }
+                any.then_some(body)
+            }
+            _ => None,
+        }
+    }
+
+    fn eval_macro(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        span: Span,
+        path: &[String],
+        kind: &'a MacroKind,
+        st: &mut State,
+    ) -> Val {
+        let name = path.join("::");
+        let source_rule = self
+            .models
+            .source_macros
+            .get(&name)
+            .or_else(|| path.last().and_then(|l| self.models.source_macros.get(l)));
+        if let Some(rule) = source_rule {
+            let origin = rule.origin.clone();
+            let lit = match kind {
+                MacroKind::Format { template, .. } => template.clone(),
+                MacroKind::Exprs(es) => es.first().and_then(|e| e.as_str_lit().map(str::to_string)),
+                _ => None,
+            };
+            let mut v = self.source(cx, &origin, span, None, None, &[], st);
+            if let Some(&o) = v.origins.iter().next() {
+                let mut named = self.origins[o as usize].clone();
+                named.name = lit;
+                let id = self.intern(named);
+                v.origins = BTreeSet::from([id]);
+            }
+            return v;
+        }
+        match kind {
+            MacroKind::Format { template, args } => {
+                let mut v = Val::default();
+                let mut positional = Vec::new();
+                for (n, a) in args {
+                    let av = self.eval(cx, a, st);
+                    v.origins.extend(av.origins.iter().copied());
+                    positional.push((n.clone(), av));
+                }
+                if let Some(t) = template {
+                    let code = format_code_arg(t, &positional, st);
+                    if let Some(b) = body_from_text(t, &code) {
+                        v.body = Some(Box::new(b));
+                    } else if self.models.is_token_url(t) {
+                        v.body = Some(Box::new(Body {
+                            token_url: true,
+                            ..Body::default()
+                        }));
+                    }
+                    for (name, _) in inline_names(t) {
+                        if let Some(var) = st.env.get(&name) {
+                            v.origins.extend(var.origins.iter().copied());
+                        }
+                    }
+                }
+                v
+            }
+            MacroKind::Exprs(es) => {
+                let mut v = Val::default();
+                for e in es {
+                    let ev = self.eval(cx, e, st);
+                    v.join_with(&ev);
+                }
+                v.fields.clear();
+                v
+            }
+            MacroKind::Json(json) => self.eval_json(cx, json, st),
+            MacroKind::Select(branches) => {
+                let mut futures = Vec::new();
+                for b in branches {
+                    futures.push(self.eval(cx, &b.future, st));
+                }
+                let mut out_st = State::dead();
+                let mut out_v = Val::default();
+                for (b, f) in branches.iter().zip(futures) {
+                    let mut branch = st.clone();
+                    self.bind(&b.pat, &f, &mut branch);
+                    let hv = self.eval(cx, &b.handler, &mut branch);
+                    out_v.join_with(&hv);
+                    out_st = State::join(out_st, branch);
+                }
+                if branches.is_empty() {
+                    out_st = st.clone();
+                }
+                *st = out_st;
+                out_v
+            }
+            MacroKind::Opaque => self.unknown(cx, span),
+        }
+    }
+
+    fn eval_json(&mut self, cx: &mut FnCx<'a>, json: &'a JsonValue, st: &mut State) -> Val {
+        match json {
+            JsonValue::Expr(e) => self.eval(cx, e, st),
+            JsonValue::Array(items) => {
+                let mut v = Val::default();
+                for i in items {
+                    let iv = self.eval_json(cx, i, st);
+                    v.join_with(&iv);
+                }
+                v
+            }
+            JsonValue::Object(fields) => {
+                let mut v = Val::default();
+                let mut body = Body::default();
+                for (k, fj) in fields {
+                    let fv = self.eval_json(cx, fj, st);
+                    match k.as_str() {
+                        "grant_type" => classify_grant(&fv, &mut body),
+                        "code" => body.code = Some(Box::new(fv.clone())),
+                        _ => {}
+                    }
+                    v.fields.insert(k.clone(), fv);
+                }
+                if body.code.is_some() || body.grant_auth_code || body.grant_other {
+                    v.body = Some(Box::new(body));
+                }
+                v
+            }
+        }
+    }
+
+    /// An exchange of `code` at `anchor`: records facts and compares with earlier exchanges.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "an exchange site has this many parts"
+    )]
+    fn exchange(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        code: &Val,
+        anchor: Loc,
+        call_span: Span,
+        via: &ExchangeVia,
+        retrying: Option<Loc>,
+        st: &mut State,
+    ) -> Val {
+        let site = self.site_id(anchor);
+        // Parameters that reach an exchange make this function an exchange for its callers.
+        for &o in &code.origins {
+            let origin = &self.origins[o as usize];
+            if let OriginKind::Param(f, i) = origin.kind
+                && f == cx.fid
+            {
+                cx.summary.exchange_params.insert((i, origin.path.clone()));
+            }
+        }
+        if self.reporting {
+            let end = Span {
+                hi: call_span.hi.max(anchor.span.hi),
+                end_line: call_span.end_line.max(anchor.span.end_line),
+                end_col: if call_span.hi >= anchor.span.hi {
+                    call_span.end_col
+                } else {
+                    anchor.span.end_col
+                },
+                ..anchor.span
+            };
+            let persistent: Vec<PersistentFact> = code
+                .origins
+                .iter()
+                .filter_map(|&o| {
+                    let origin = &self.origins[o as usize];
+                    let kind = match origin.kind {
+                        OriginKind::Env => SourceKind::Env,
+                        OriginKind::Literal => SourceKind::Literal,
+                        OriginKind::Const => SourceKind::Const,
+                        OriginKind::Cli => SourceKind::Cli,
+                        OriginKind::File => SourceKind::File,
+                        OriginKind::Config => SourceKind::Config,
+                        _ => return None,
+                    };
+                    Some(PersistentFact {
+                        kind,
+                        label: origin.label,
+                        name: origin.name.clone(),
+                    })
+                })
+                .collect();
+            let origin_label = code.origins.iter().find_map(|&o| {
+                let origin = &self.origins[o as usize];
+                (!matches!(origin.kind, OriginKind::Unknown | OriginKind::LoopItem))
+                    .then_some(origin.label)
+            });
+            let item = cx.def.item_path.clone();
+            if let Some(fact) = self.sites.get_mut(site as usize) {
+                fact.span = end;
+                fact.item_path = item;
+                fact.via = via.describe();
+                fact.code_origin = origin_label;
+                for p in persistent {
+                    if !fact.persistent.contains(&p) {
+                        fact.persistent.push(p);
+                    }
+                }
+                if let Some(r) = retrying {
+                    fact.add_retry(RetryFact {
+                        kind: RetryKind::Client,
+                        label: r,
+                        detail: String::new(),
+                    });
+                }
+            }
+        }
+        // Retried closures around this exchange, innermost first, up to the enclosing loop.
+        let retried: Vec<(Loc, RetryKind, String)> = cx
+            .ctxs
+            .iter()
+            .rev()
+            .filter_map(|c| match &c.kind {
+                CtxKind::Retried { kind, detail }
+                    if !self.is_fresh(&code.origins, cx.file, c.span) =>
+                {
+                    Some((c.label, *kind, detail.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        if self.reporting
+            && let Some(fact) = self.sites.get_mut(site as usize)
+        {
+            for (label, kind, detail) in retried {
+                fact.add_retry(RetryFact {
+                    kind,
+                    label,
+                    detail,
+                });
+            }
+        }
+        // An earlier exchange of the same code on this path.
+        if !st.dpop {
+            let earlier: Vec<(Loc, Status)> = st
+                .done
+                .iter()
+                .filter(|(k, d)| {
+                    **k != site
+                        && d.invoked_param.is_none()
+                        && d.origins.intersection(&code.origins).next().is_some()
+                })
+                .map(|(_, d)| (d.anchor, d.status))
+                .collect();
+            if self.reporting
+                && let Some(fact) = self.sites.get_mut(site as usize)
+            {
+                for (first, status) in earlier {
+                    if status == Status::Failed {
+                        fact.add_retry(RetryFact {
+                            kind: RetryKind::AfterFailure,
+                            label: first,
+                            detail: String::new(),
+                        });
+                    } else if !fact.repeated_after.contains(&first) {
+                        fact.repeated_after.push(first);
+                    }
+                }
+            }
+        }
+        st.done.insert(
+            site,
+            Done {
+                origins: code.origins.clone(),
+                status: Status::Unknown,
+                anchor,
+                assigned_after: BTreeSet::new(),
+                invoked_param: None,
+            },
+        );
+        let mut v = self.unknown(cx, call_span);
+        v.results.insert(site);
+        v
+    }
+}
+
+enum ExchangeVia {
+    Pending(String),
+    Library(String),
+    Wrapper(String),
+    Http,
+}
+
+impl ExchangeVia {
+    fn describe(&self) -> String {
+        match self {
+            ExchangeVia::Pending(m) => format!("`exchange_code(..)` sent by `.{m}(..)`"),
+            ExchangeVia::Library(m) => format!("`{m}(..)`"),
+            ExchangeVia::Wrapper(m) => format!("`{m}(..)`, which exchanges the code it is given"),
+            ExchangeVia::Http => "a token request with `grant_type=authorization_code`".to_string(),
+        }
+    }
+}
+
+struct FnCx<'a> {
+    fid: FnId,
+    file: FileId,
+    def: &'a FnDef,
+    ctxs: Vec<Ctx>,
+    summary: Summary,
+    closures: BTreeMap<u32, (Span, &'a [Pat], &'a Expr)>,
+    pending_closures: BTreeMap<u32, State>,
+    closure_nesting: usize,
+    eval_depth: u32,
+}
+
+fn is_param(engine: &Engine<'_>, cx: &FnCx<'_>, v: &Val) -> bool {
+    v.origins.iter().any(|&o| {
+        matches!(engine.origins[o as usize].kind, OriginKind::Param(f, _) if f == cx.fid)
+            && engine.origins[o as usize].path.is_empty()
+    })
+}
+
+fn find_loop<'c>(ctxs: &'c mut [Ctx], label: Option<&str>) -> Option<&'c mut Ctx> {
+    for ctx in ctxs.iter_mut().rev() {
+        match &ctx.kind {
+            CtxKind::Loop { label: l, .. } => {
+                if label.is_none() || l.as_deref() == label {
+                    return Some(ctx);
+                }
+            }
+            // `break` and `continue` never cross a closure or async block.
+            CtxKind::Boundary { .. } => return None,
+            CtxKind::Retried { .. } => {}
+        }
+    }
+    None
+}
+
+/// In `match x { Ok(..) => .., Err(..) => .. }` and `if let Err(e) = x`, what the arm knows.
+fn refine_by_pat(pat: &Pat, v: &Val, st: &mut State) {
+    if v.results.is_empty() {
+        return;
+    }
+    if let Pat::TupleStruct { path, .. } = pat {
+        match path.last().map(String::as_str) {
+            Some("Err") => st.set_status(&v.results, Status::Failed),
+            Some("Ok") => st.set_status(&v.results, Status::Ok),
+            _ => {}
+        }
+    }
+}
+
+fn refine_else(pat: &Pat, v: &Val, st: &mut State) {
+    if v.results.is_empty() {
+        return;
+    }
+    if let Pat::TupleStruct { path, .. } = pat {
+        match path.last().map(String::as_str) {
+            Some("Err") => st.set_status(&v.results, Status::Ok),
+            Some("Ok") => st.set_status(&v.results, Status::Failed),
+            _ => {}
+        }
+    }
+}
+
+fn classify_grant(v: &Val, body: &mut Body) {
+    let value = v.lit.as_deref().or(v.path_tail.as_deref()).unwrap_or("");
+    match value {
+        "authorization_code" | "AuthorizationCode" | "AuthCode" => body.grant_auth_code = true,
+        "" => {}
+        _ => body.grant_other = true,
+    }
+}
+
+/// A form body written as text: `grant_type=authorization_code&code=...`.
+fn body_from_text(text: &str, code: &Val) -> Option<Body> {
+    let grant_auth = text.contains("grant_type=authorization_code");
+    let grant_other = text.contains("grant_type=") && !grant_auth;
+    let has_code = text.split(['?', '&']).any(|part| part.starts_with("code="));
+    if !(grant_auth || grant_other || has_code) {
+        return None;
+    }
+    Some(Body {
+        code: has_code.then(|| Box::new(code.clone())),
+        grant_auth_code: grant_auth,
+        grant_other,
+        token_url: false,
+    })
+}
+
+/// `{}` placeholders and inline `{name}`s of a format string, in order.
+fn inline_names(template: &str) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    let mut chars = template.char_indices().peekable();
+    let mut positional = 0;
+    while let Some((i, c)) = chars.next() {
+        if c != '{' {
+            continue;
+        }
+        if chars.peek().map(|(_, c)| *c) == Some('{') {
+            chars.next();
+            continue;
+        }
+        let mut name = String::new();
+        for (_, c) in chars.by_ref() {
+            if c == '}' {
+                break;
+            }
+            name.push(c);
+        }
+        let name = name.split(':').next().unwrap_or("").trim().to_string();
+        if name.is_empty() {
+            out.push((String::new(), positional));
+            positional += 1;
+        } else if name.chars().all(|c| c.is_ascii_digit()) {
+            out.push((String::new(), name.parse().unwrap_or(0)));
+        } else {
+            out.push((name, i));
+        }
+    }
+    out
+}
+
+/// The value formatted right after `code=` in a format string.
+fn format_code_arg(template: &str, args: &[(Option<String>, Val)], st: &State) -> Val {
+    let Some(pos) = template.find("code=") else {
+        return Val::default();
+    };
+    // Skip `grant_type=authorization_code`'s own text: find a `code=` that starts a parameter.
+    let mut start = pos;
+    for (i, _) in template.match_indices("code=") {
+        let before = template[..i].chars().last();
+        if matches!(before, None | Some('?' | '&')) {
+            start = i;
+            break;
+        }
+    }
+    let after = &template[start + "code=".len()..];
+    if !after.starts_with('{') {
+        return Val::default();
+    }
+    let placeholders_before = inline_names(&template[..start])
+        .into_iter()
+        .filter(|(n, _)| n.is_empty())
+        .count();
+    let Some((name, index)) = inline_names(after).into_iter().next() else {
+        return Val::default();
+    };
+    if name.is_empty() {
+        let positional: Vec<&Val> = args
+            .iter()
+            .filter(|(n, _)| n.is_none())
+            .map(|(_, v)| v)
+            .collect();
+        let i = if index == 0 {
+            placeholders_before
+        } else {
+            index
+        };
+        return positional.get(i).map(|v| (*v).clone()).unwrap_or_default();
+    }
+    if let Some((_, v)) = args
+        .iter()
+        .find(|(n, _)| n.as_deref() == Some(name.as_str()))
+    {
+        return v.clone();
+    }
+    st.env.get(&name).cloned().unwrap_or_default()
+}
+
+fn root_var(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Path { segs, .. } if segs.len() == 1 => Some(&segs[0]),
+        Expr::Field { base, .. } | Expr::Index { base, .. } => root_var(base),
+        Expr::Unary { inner, .. } => root_var(inner),
+        _ => None,
+    }
+}
+
+/// Variables a loop dispatches on: `match state { .. }` and `if let S::A = state` at its top.
+fn dispatch_vars(e: &Expr, out: &mut BTreeSet<String>) {
+    match e {
+        Expr::Match { scrutinee, .. } => {
+            if let Some(v) = root_var(scrutinee) {
+                out.insert(v.to_string());
+            }
+        }
+        Expr::If { cond, els, .. } => {
+            if let Expr::Let { expr, .. } = &**cond
+                && let Some(v) = root_var(expr)
+            {
+                out.insert(v.to_string());
+            }
+            if let Some(els) = els {
+                dispatch_vars(els, out);
+            }
+        }
+        Expr::Unary { inner, .. } => dispatch_vars(inner, out),
+        _ => {}
+    }
+}
+
+/// Whether an identifier or string in `e` mentions `needle` (the DPoP nonce resend check).
+fn mentions(e: &Expr, needle: &str, depth: u32) -> bool {
+    if depth > 32 {
+        return false;
+    }
+    let d = depth + 1;
+    match e {
+        Expr::Str { value, .. } => value.contains(needle),
+        Expr::Path { segs, .. } => segs.iter().any(|s| s.contains(needle)),
+        Expr::Method {
+            receiver,
+            method,
+            args,
+            ..
+        } => {
+            method.contains(needle)
+                || mentions(receiver, needle, d)
+                || args.iter().any(|a| mentions(a, needle, d))
+        }
+        Expr::Call { callee, args, .. } => {
+            mentions(callee, needle, d) || args.iter().any(|a| mentions(a, needle, d))
+        }
+        Expr::Field { base, name, .. } => name.contains(needle) || mentions(base, needle, d),
+        Expr::Unary { inner, .. } | Expr::Await { inner, .. } | Expr::Try { inner, .. } => {
+            mentions(inner, needle, d)
+        }
+        Expr::Binary { lhs, rhs, .. } => mentions(lhs, needle, d) || mentions(rhs, needle, d),
+        Expr::Let { expr, pat, .. } => mentions(expr, needle, d) || pat_mentions(pat, needle),
+        Expr::Macro { kind, .. } => match &**kind {
+            MacroKind::Exprs(es) => es.iter().any(|a| mentions(a, needle, d)),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+fn pat_mentions(p: &Pat, needle: &str) -> bool {
+    match p {
+        Pat::Path(segs) | Pat::TupleStruct { path: segs, .. } | Pat::Struct { path: segs, .. } => {
+            segs.iter().any(|s| s.contains(needle))
+        }
+        _ => false,
+    }
+}
+
+/// Re-binds the names a `while let` condition binds with values new to each iteration.
+fn mark_fresh_bindings(engine: &mut Engine<'_>, cx: &FnCx<'_>, cond: &Expr, st: &mut State) {
+    let mut lets = Vec::new();
+    collect_lets(cond, &mut lets);
+    for (pat, span) in lets {
+        let mut names = Vec::new();
+        pat.bindings(&mut names);
+        for n in names {
+            let fresh = engine.new_val(cx, OriginKind::LoopItem, span, None);
+            if let Some(v) = st.env.get_mut(&n) {
+                v.join_with(&fresh);
+            }
+        }
+    }
+}
+
+fn collect_lets<'e>(e: &'e Expr, out: &mut Vec<(&'e Pat, Span)>) {
+    match e {
+        Expr::Let { pat, span, .. } => out.push((pat, *span)),
+        Expr::Binary { lhs, rhs, .. } => {
+            collect_lets(lhs, out);
+            collect_lets(rhs, out);
+        }
+        _ => {}
+    }
+}
+
+fn keyword_span(span: Span, kind: LoopKind) -> Span {
+    let len = match kind {
+        LoopKind::Loop => 4,
+        LoopKind::While => 5,
+        LoopKind::For => 3,
+    };
+    Span {
+        hi: span.lo + len,
+        end_line: span.line,
+        end_col: span.col + len,
+        ..span
+    }
+}
+
+/// Indexes every closure of a body by id.
+fn collect_closures<'a>(block: &'a Block, out: &mut BTreeMap<u32, (Span, &'a [Pat], &'a Expr)>) {
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::Let { init, els, .. } => {
+                if let Some(e) = init {
+                    collect_expr(e, out, 0);
+                }
+                if let Some(b) = els {
+                    collect_closures(b, out);
+                }
+            }
+            Stmt::Expr(e) => collect_expr(e, out, 0),
+        }
+    }
+}
+
+fn collect_expr<'a>(e: &'a Expr, out: &mut BTreeMap<u32, (Span, &'a [Pat], &'a Expr)>, depth: u32) {
+    if depth > MAX_EVAL_DEPTH {
+        return;
+    }
+    let d = depth + 1;
+    let each = |es: &'a [Expr], out: &mut BTreeMap<u32, (Span, &'a [Pat], &'a Expr)>| {
+        for x in es {
+            collect_expr(x, out, d);
+        }
+    };
+    match e {
+        Expr::Closure {
+            id,
+            params,
+            body,
+            span,
+        } => {
+            out.insert(*id, (*span, params.as_slice(), body));
+            collect_expr(body, out, d);
+        }
+        Expr::Call { callee, args, .. } => {
+            collect_expr(callee, out, d);
+            each(args, out);
+        }
+        Expr::Method { receiver, args, .. } => {
+            collect_expr(receiver, out, d);
+            each(args, out);
+        }
+        Expr::Macro { kind, .. } => match &**kind {
+            MacroKind::Format { args, .. } => {
+                for (_, a) in args {
+                    collect_expr(a, out, d);
+                }
+            }
+            MacroKind::Exprs(es) => each(es, out),
+            MacroKind::Json(j) => collect_json(j, out, d),
+            MacroKind::Select(bs) => {
+                for b in bs {
+                    collect_expr(&b.future, out, d);
+                    collect_expr(&b.handler, out, d);
+                }
+            }
+            MacroKind::Opaque => {}
+        },
+        Expr::Field { base, .. } => collect_expr(base, out, d),
+        Expr::Index { base, index, .. } => {
+            collect_expr(base, out, d);
+            collect_expr(index, out, d);
+        }
+        Expr::Block(b) | Expr::Async(b) => collect_closures(b, out),
+        Expr::If {
+            cond, then, els, ..
+        } => {
+            collect_expr(cond, out, d);
+            collect_closures(then, out);
+            if let Some(e) = els {
+                collect_expr(e, out, d);
+            }
+        }
+        Expr::Let { expr, .. } => collect_expr(expr, out, d),
+        Expr::Match {
+            scrutinee, arms, ..
+        } => {
+            collect_expr(scrutinee, out, d);
+            for a in arms {
+                if let Some(g) = &a.guard {
+                    collect_expr(g, out, d);
+                }
+                collect_expr(&a.body, out, d);
+            }
+        }
+        Expr::Loop { head, body, .. } => {
+            if let Some(h) = head {
+                collect_expr(h, out, d);
+            }
+            collect_closures(body, out);
+        }
+        Expr::Break { value, .. } | Expr::Return { value, .. } => {
+            if let Some(v) = value {
+                collect_expr(v, out, d);
+            }
+        }
+        Expr::Try { inner, .. } | Expr::Await { inner, .. } | Expr::Unary { inner, .. } => {
+            collect_expr(inner, out, d);
+        }
+        Expr::Binary { lhs, rhs, .. } => {
+            collect_expr(lhs, out, d);
+            collect_expr(rhs, out, d);
+        }
+        Expr::Assign { target, value, .. } => {
+            collect_expr(target, out, d);
+            collect_expr(value, out, d);
+        }
+        Expr::Struct { fields, rest, .. } => {
+            for (_, f) in fields {
+                collect_expr(f, out, d);
+            }
+            if let Some(r) = rest {
+                collect_expr(r, out, d);
+            }
+        }
+        Expr::Tuple { elems, .. } | Expr::Array { elems, .. } => each(elems, out),
+        Expr::Other { children, .. } => each(children, out),
+        Expr::Str { .. } | Expr::Lit { .. } | Expr::Path { .. } | Expr::Continue { .. } => {}
+    }
+}
+
+fn collect_json<'a>(
+    j: &'a JsonValue,
+    out: &mut BTreeMap<u32, (Span, &'a [Pat], &'a Expr)>,
+    d: u32,
+) {
+    match j {
+        JsonValue::Expr(e) => collect_expr(e, out, d),
+        JsonValue::Array(items) => items.iter().for_each(|i| collect_json(i, out, d)),
+        JsonValue::Object(fields) => fields.iter().for_each(|(_, v)| collect_json(v, out, d)),
+    }
+}

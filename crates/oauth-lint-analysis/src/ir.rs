@@ -1,0 +1,437 @@
+//! The compact flow representation that every function body is lowered into.
+//!
+//! It keeps what the dataflow needs (bindings, calls with receiver, path and arguments, loops,
+//! branches, match arms, awaits, returns, closures, struct and tuple literals, each with its
+//! span) and nothing of syn: no token streams, no types beyond a parameter's type text. syn trees
+//! are dropped as soon as a file is lowered.
+
+/// A source range: 1-based lines, 1-based character columns, byte offsets into the file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub lo: u32,
+    pub hi: u32,
+    pub line: u32,
+    pub col: u32,
+    pub end_line: u32,
+    pub end_col: u32,
+}
+
+impl Span {
+    /// Whether `other` lies inside `self`.
+    pub fn contains(&self, other: Span) -> bool {
+        self.lo <= other.lo && other.hi <= self.hi
+    }
+
+    /// The smallest span that covers both.
+    #[must_use]
+    pub fn to(self, other: Span) -> Span {
+        let (first, last) = if self.lo <= other.lo {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        Span {
+            lo: first.lo,
+            hi: first.hi.max(last.hi),
+            line: first.line,
+            col: first.col,
+            end_line: if last.hi >= first.hi {
+                last.end_line
+            } else {
+                first.end_line
+            },
+            end_col: if last.hi >= first.hi {
+                last.end_col
+            } else {
+                first.end_col
+            },
+        }
+    }
+}
+
+/// Index of a file in the analysed set.
+pub type FileId = u32;
+
+/// One lowered source file.
+#[derive(Debug, Default)]
+pub struct FileIr {
+    pub fns: Vec<FnDef>,
+    pub uses: Vec<UseDecl>,
+    pub mods: Vec<ModDecl>,
+    pub consts: Vec<ConstDef>,
+    pub types: Vec<TypeDef>,
+}
+
+/// A `use` binding: `alias` names `path` inside `module`.
+#[derive(Debug, Clone)]
+pub struct UseDecl {
+    pub module: Vec<String>,
+    pub alias: String,
+    pub path: Vec<String>,
+    pub glob: bool,
+}
+
+/// A `mod name;` declaration (inline modules are flattened into their items' module paths).
+#[derive(Debug, Clone)]
+pub struct ModDecl {
+    pub module: Vec<String>,
+    pub name: String,
+    pub path_attr: Option<String>,
+    pub span: Span,
+}
+
+/// A `const` or `static` item.
+#[derive(Debug, Clone)]
+pub struct ConstDef {
+    pub module: Vec<String>,
+    pub name: String,
+    pub span: Span,
+    pub is_static: bool,
+    pub value: Option<Expr>,
+}
+
+/// A struct, enum or trait, with its derives (for clap's `Parser`).
+#[derive(Debug, Clone)]
+pub struct TypeDef {
+    pub module: Vec<String>,
+    pub name: String,
+    pub derives: Vec<String>,
+}
+
+/// A function, method or trait method with a body.
+#[derive(Debug)]
+pub struct FnDef {
+    pub name: String,
+    pub name_span: Span,
+    pub span: Span,
+    pub module: Vec<String>,
+    /// The `impl` self type's last segment, for methods and associated functions.
+    pub self_ty: Option<String>,
+    pub has_self: bool,
+    /// Parameters; a `self` receiver is parameter 0 when `has_self`.
+    pub params: Vec<Param>,
+    pub body: Block,
+    /// Attribute paths on the function (`get`, `tokio::test`, `handler`, ...).
+    pub attrs: Vec<String>,
+    /// `module::Type::name` style path used for fingerprints and messages.
+    pub item_path: String,
+    /// Number of closures in the body; closure ids are `0..closures`.
+    pub closures: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub pat: Pat,
+    pub ty: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Block {
+    pub span: Span,
+    pub stmts: Vec<Stmt>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Stmt {
+    Let {
+        pat: Pat,
+        init: Option<Expr>,
+        els: Option<Block>,
+        span: Span,
+    },
+    Expr(Expr),
+}
+
+#[derive(Debug, Clone)]
+pub enum Pat {
+    Bind {
+        name: String,
+        span: Span,
+        sub: Option<Box<Pat>>,
+    },
+    Tuple(Vec<Pat>),
+    /// `Path { a, b: p, .. }`
+    Struct {
+        path: Vec<String>,
+        fields: Vec<(String, Pat)>,
+    },
+    /// `Path(a, b)`, including `Ok(x)`, `Err(e)`, `Some(x)`, `Query(q)`.
+    TupleStruct {
+        path: Vec<String>,
+        elems: Vec<Pat>,
+    },
+    Or(Vec<Pat>),
+    /// A literal, a range, a path without bindings.
+    Path(Vec<String>),
+    Wild,
+    Other,
+}
+
+#[derive(Debug, Clone)]
+pub struct Arm {
+    pub pat: Pat,
+    pub guard: Option<Expr>,
+    pub body: Expr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoopKind {
+    Loop,
+    While,
+    For,
+}
+
+/// An expression. Every node that a diagnostic can point at keeps its span.
+#[derive(Debug, Clone)]
+pub enum Expr {
+    Str {
+        span: Span,
+        value: String,
+    },
+    /// Any other literal.
+    Lit {
+        span: Span,
+    },
+    Path {
+        span: Span,
+        segs: Vec<String>,
+    },
+    Call {
+        span: Span,
+        callee: Box<Expr>,
+        args: Vec<Expr>,
+    },
+    Method {
+        span: Span,
+        name_span: Span,
+        receiver: Box<Expr>,
+        method: String,
+        args: Vec<Expr>,
+    },
+    /// A macro call whose arguments were parsed as expressions where the tokens allow.
+    Macro {
+        span: Span,
+        path: Vec<String>,
+        kind: Box<MacroKind>,
+    },
+    Field {
+        span: Span,
+        base: Box<Expr>,
+        name: String,
+    },
+    Index {
+        span: Span,
+        base: Box<Expr>,
+        index: Box<Expr>,
+    },
+    Closure {
+        span: Span,
+        id: u32,
+        params: Vec<Pat>,
+        body: Box<Expr>,
+    },
+    Block(Block),
+    Async(Block),
+    If {
+        span: Span,
+        cond: Box<Expr>,
+        then: Block,
+        els: Option<Box<Expr>>,
+    },
+    /// `let PAT = EXPR` inside a condition (`if let`, `while let`, let chains).
+    Let {
+        span: Span,
+        pat: Pat,
+        expr: Box<Expr>,
+    },
+    Match {
+        span: Span,
+        scrutinee: Box<Expr>,
+        arms: Vec<Arm>,
+    },
+    Loop {
+        span: Span,
+        kind: LoopKind,
+        label: Option<String>,
+        /// `while` condition or `for` iterable.
+        head: Option<Box<Expr>>,
+        /// `for` pattern.
+        pat: Option<Pat>,
+        body: Block,
+    },
+    Break {
+        span: Span,
+        label: Option<String>,
+        value: Option<Box<Expr>>,
+    },
+    Continue {
+        span: Span,
+        label: Option<String>,
+    },
+    Return {
+        span: Span,
+        value: Option<Box<Expr>>,
+    },
+    Try {
+        span: Span,
+        inner: Box<Expr>,
+    },
+    Await {
+        span: Span,
+        inner: Box<Expr>,
+    },
+    /// References, derefs, casts, parentheses, `!`, `-`: the value passes through.
+    Unary {
+        span: Span,
+        op: UnOp,
+        inner: Box<Expr>,
+    },
+    Binary {
+        span: Span,
+        op: BinOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    Assign {
+        span: Span,
+        target: Box<Expr>,
+        value: Box<Expr>,
+    },
+    Struct {
+        span: Span,
+        path: Vec<String>,
+        fields: Vec<(String, Expr)>,
+        rest: Option<Box<Expr>>,
+    },
+    Tuple {
+        span: Span,
+        elems: Vec<Expr>,
+    },
+    Array {
+        span: Span,
+        elems: Vec<Expr>,
+    },
+    /// Anything else: its sub-expressions are still evaluated.
+    Other {
+        span: Span,
+        children: Vec<Expr>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnOp {
+    Ref,
+    Deref,
+    Not,
+    Neg,
+    Cast,
+    Paren,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    And,
+    Or,
+    Add,
+    Eq,
+    Ne,
+    Other,
+}
+
+/// What a macro's tokens were understood as.
+#[derive(Debug, Clone)]
+pub enum MacroKind {
+    /// `format!`-like: a format string and its arguments (named arguments keep their name).
+    Format {
+        template: Option<String>,
+        args: Vec<(Option<String>, Expr)>,
+    },
+    /// `vec![..]`, `join!(..)`, `assert!(..)` and any macro whose tokens parse as a comma list.
+    Exprs(Vec<Expr>),
+    /// `json!({..})`.
+    Json(JsonValue),
+    /// `tokio::select!`: each branch's future, pattern and handler.
+    Select(Vec<SelectBranch>),
+    /// Tokens that are not expressions.
+    Opaque,
+}
+
+#[derive(Debug, Clone)]
+pub enum JsonValue {
+    Object(Vec<(String, JsonValue)>),
+    Array(Vec<JsonValue>),
+    Expr(Expr),
+}
+
+#[derive(Debug, Clone)]
+pub struct SelectBranch {
+    pub pat: Pat,
+    pub future: Expr,
+    pub handler: Expr,
+}
+
+impl Expr {
+    pub fn span(&self) -> Span {
+        match self {
+            Expr::Str { span, .. }
+            | Expr::Lit { span }
+            | Expr::Path { span, .. }
+            | Expr::Call { span, .. }
+            | Expr::Method { span, .. }
+            | Expr::Macro { span, .. }
+            | Expr::Field { span, .. }
+            | Expr::Index { span, .. }
+            | Expr::Closure { span, .. }
+            | Expr::If { span, .. }
+            | Expr::Let { span, .. }
+            | Expr::Match { span, .. }
+            | Expr::Loop { span, .. }
+            | Expr::Break { span, .. }
+            | Expr::Continue { span, .. }
+            | Expr::Return { span, .. }
+            | Expr::Try { span, .. }
+            | Expr::Await { span, .. }
+            | Expr::Unary { span, .. }
+            | Expr::Binary { span, .. }
+            | Expr::Assign { span, .. }
+            | Expr::Struct { span, .. }
+            | Expr::Tuple { span, .. }
+            | Expr::Array { span, .. }
+            | Expr::Other { span, .. } => *span,
+            Expr::Block(b) | Expr::Async(b) => b.span,
+        }
+    }
+
+    /// The string value of a literal, seen through references and parentheses.
+    pub fn as_str_lit(&self) -> Option<&str> {
+        match self {
+            Expr::Str { value, .. } => Some(value),
+            Expr::Unary { inner, .. } => inner.as_str_lit(),
+            Expr::Method {
+                receiver, method, ..
+            } if matches!(method.as_str(), "to_string" | "to_owned" | "into") => {
+                receiver.as_str_lit()
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Pat {
+    /// Every name the pattern binds.
+    pub fn bindings(&self, out: &mut Vec<String>) {
+        match self {
+            Pat::Bind { name, sub, .. } => {
+                out.push(name.clone());
+                if let Some(sub) = sub {
+                    sub.bindings(out);
+                }
+            }
+            Pat::Tuple(ps) | Pat::Or(ps) => ps.iter().for_each(|p| p.bindings(out)),
+            Pat::TupleStruct { elems, .. } => elems.iter().for_each(|p| p.bindings(out)),
+            Pat::Struct { fields, .. } => fields.iter().for_each(|(_, p)| p.bindings(out)),
+            Pat::Path(_) | Pat::Wild | Pat::Other => {}
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! oauth-lint's analysis: sources in memory to facts about OAuth2 authorization-code values.
+//!
+//! It owns parsing and lowering (`lower`), the API models (`models`), the crate index and name
+//! resolution (`index`) and the code-value dataflow (`dataflow`), and returns plain data
+//! (`facts`). Invariants: no file system, environment, clock or stdout access; no panics on any
+//! input; recursion is bounded (deep files are refused by the caller via `lower::max_nesting`,
+//! lowering keeps at most `MAX_DEPTH` levels); syn and proc-macro2 types never leave `lower`.
+
+pub mod facts;
+pub mod ir;
+pub mod lower;
+pub mod models;
+
+mod dataflow;
+mod index;
+
+pub use facts::{ExchangeFact, Loc, PersistentFact, RetryFact, RetryKind, SourceKind};
+pub use index::FnId;
+pub use ir::{FileId, FileIr, Span};
+pub use lower::{ParseError, lower_file, max_nesting};
+pub use models::{ModelError, ModelFile, Models};
+
+/// A lowered file and where it sits: its crate and its module path in that crate.
+#[derive(Debug)]
+pub struct LoweredFile {
+    pub crate_id: u32,
+    pub module: Vec<String>,
+    pub ir: FileIr,
+}
+
+/// Runs the dataflow over a set of lowered files. `crate_names[i]` is the name crate `i` is
+/// referred to by from other crates (`my_lib` for package `my-lib`).
+pub fn analyze(
+    files: &[LoweredFile],
+    crate_names: &[String],
+    models: &Models,
+) -> Vec<ExchangeFact> {
+    let index = index::Index::new(files, crate_names);
+    dataflow::Engine::new(index, models).run()
+}

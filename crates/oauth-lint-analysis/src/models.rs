@@ -1,0 +1,362 @@
+//! API models: which calls exchange codes, carry them, produce them, retry them. Loaded from the
+//! TOML files under `lints/apis/` (embedded by the CLI) and from user configuration; the schema
+//! is documented at the top of `lints/apis/oauth2.toml`.
+//!
+//! Call matching works on names only (no types): a `methods` entry matches a method call by its
+//! name; a `functions` entry matches a path call when one path is a suffix of the other after
+//! `use` expansion (`std::env::var` matches `env::var` and `var` imported from `std::env`).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// One model file as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelFile {
+    #[serde(default)]
+    pub library: Option<Library>,
+    #[serde(default)]
+    pub exchange: Vec<ExchangeRule>,
+    #[serde(default)]
+    pub pending_request: Vec<PendingRule>,
+    #[serde(default)]
+    pub transparent: Vec<TransparentRule>,
+    #[serde(default)]
+    pub code_source: Vec<SourceRule>,
+    #[serde(default)]
+    pub persistent_source: Vec<SourceRule>,
+    #[serde(default)]
+    pub retry: Vec<RetryRule>,
+    #[serde(default)]
+    pub retrying_client: Vec<CallRule>,
+    #[serde(default)]
+    pub http_request: Vec<HttpRequestRule>,
+    #[serde(default)]
+    pub http_body: Vec<HttpBodyRule>,
+    #[serde(default)]
+    pub http_send: Vec<CallRule>,
+    #[serde(default)]
+    pub token_url: Vec<String>,
+    #[serde(default)]
+    pub not_exchange: Vec<NotExchangeRule>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Library {
+    pub name: String,
+    #[serde(default)]
+    pub versions: Vec<String>,
+    #[serde(default)]
+    pub docs: Option<String>,
+}
+
+/// Names a call: method names, function paths or macro names.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallRule {
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub functions: Vec<String>,
+    #[serde(default)]
+    pub macros: Vec<String>,
+}
+
+/// A call that sends a code to a token endpoint.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeRule {
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub functions: Vec<String>,
+    /// The argument that carries the code (0-based, receiver excluded).
+    #[serde(default)]
+    pub code_arg: Option<usize>,
+    /// The code is carried by the receiver, a pending request of this kind.
+    #[serde(default)]
+    pub receiver_kind: Option<String>,
+    /// Only calls with exactly this many arguments.
+    #[serde(default)]
+    pub arity: Option<usize>,
+    /// Only calls whose argument `index` is the string literal `equals`.
+    #[serde(default)]
+    pub when_arg: Option<ArgEquals>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArgEquals {
+    pub index: usize,
+    pub equals: String,
+}
+
+/// A call that builds a request carrying the code without sending it.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PendingRule {
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub functions: Vec<String>,
+    /// The argument carrying the code; none for a flow object that receives it later.
+    #[serde(default)]
+    pub code_arg: Option<usize>,
+    pub kind: String,
+    #[serde(default)]
+    pub arity: Option<usize>,
+}
+
+/// Calls whose result is their receiver or argument, unchanged as far as a code is concerned.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransparentRule {
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub functions: Vec<String>,
+    /// The receiver's value is written into this argument (`read_line(&mut buf)`).
+    #[serde(default)]
+    pub into_arg: Option<usize>,
+}
+
+/// A call or macro whose result is a code source.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceRule {
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub functions: Vec<String>,
+    #[serde(default)]
+    pub macros: Vec<String>,
+    /// `T::parse()`-style constructors of types deriving one of these (clap's `Parser`).
+    #[serde(default)]
+    pub type_derives: Vec<String>,
+    /// What the source is: `request`, `stdin`, `env`, `cli`, `file`, `config`.
+    pub origin: String,
+    /// The source fills this argument instead of returning (`stdin().read_line(&mut s)`).
+    #[serde(default)]
+    pub into_arg: Option<usize>,
+}
+
+/// A retry API: the operation it runs repeatedly.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryRule {
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub functions: Vec<String>,
+    /// The argument that is the repeated operation.
+    #[serde(default)]
+    pub op_arg: Option<usize>,
+    /// The receiver is the repeated operation (backon's `Retryable::retry`).
+    #[serde(default)]
+    pub op_receiver: bool,
+}
+
+/// A call that starts an outgoing HTTP request.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpRequestRule {
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub functions: Vec<String>,
+    pub url_arg: usize,
+    /// Only when argument `index` is a path ending in `equals` (`Method::POST`).
+    #[serde(default)]
+    pub when_arg_path: Option<ArgEquals>,
+}
+
+/// A call that attaches a body (or query) to an HTTP request.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpBodyRule {
+    #[serde(default)]
+    pub methods: Vec<String>,
+    pub body_arg: usize,
+    /// The call also sends the request (ureq's `send_form`).
+    #[serde(default)]
+    pub sends: bool,
+}
+
+/// Calls that look like exchanges but never carry an authorization code.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotExchangeRule {
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub functions: Vec<String>,
+}
+
+/// All models merged, ready for lookups.
+#[derive(Debug, Default)]
+pub struct Models {
+    pub libraries: Vec<String>,
+    pub exchange_methods: BTreeMap<String, Vec<ExchangeRule>>,
+    pub exchange_functions: Vec<(Vec<String>, ExchangeRule)>,
+    pub pending_methods: BTreeMap<String, Vec<PendingRule>>,
+    pub pending_functions: Vec<(Vec<String>, PendingRule)>,
+    pub transparent_methods: BTreeMap<String, TransparentRule>,
+    pub transparent_functions: Vec<Vec<String>>,
+    pub source_methods: BTreeMap<String, SourceRule>,
+    pub source_functions: Vec<(Vec<String>, SourceRule)>,
+    pub source_macros: BTreeMap<String, SourceRule>,
+    pub source_constructors: Vec<SourceRule>,
+    pub retry_methods: BTreeMap<String, RetryRule>,
+    pub retry_functions: Vec<(Vec<String>, RetryRule)>,
+    pub retrying_methods: Vec<String>,
+    pub retrying_functions: Vec<Vec<String>>,
+    pub http_request_methods: BTreeMap<String, HttpRequestRule>,
+    pub http_request_functions: Vec<(Vec<String>, HttpRequestRule)>,
+    pub http_body_methods: BTreeMap<String, HttpBodyRule>,
+    pub http_send_methods: Vec<String>,
+    pub token_urls: Vec<String>,
+    pub not_exchange_methods: Vec<String>,
+    pub not_exchange_functions: Vec<Vec<String>>,
+}
+
+/// A model file that failed to load.
+#[derive(Debug, Clone)]
+pub struct ModelError {
+    pub name: String,
+    pub message: String,
+}
+
+fn split_path(path: &str) -> Vec<String> {
+    path.split("::")
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether a call path matches a model path: one is a suffix of the other.
+pub fn path_matches(call: &[String], model: &[String]) -> bool {
+    if call.is_empty() || model.is_empty() {
+        return false;
+    }
+    let n = call.len().min(model.len());
+    call[call.len() - n..] == model[model.len() - n..]
+}
+
+impl Models {
+    /// Parses and merges model files given as `(name, toml text)`.
+    pub fn load<'a>(
+        files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Models, ModelError> {
+        let mut models = Models::default();
+        for (name, text) in files {
+            let file: ModelFile = toml::from_str(text).map_err(|e| ModelError {
+                name: name.to_string(),
+                message: e.to_string(),
+            })?;
+            models.add(file);
+        }
+        Ok(models)
+    }
+
+    pub fn add(&mut self, file: ModelFile) {
+        if let Some(lib) = file.library {
+            self.libraries.push(lib.name);
+        }
+        for rule in file.exchange {
+            for m in &rule.methods {
+                self.exchange_methods
+                    .entry(m.clone())
+                    .or_default()
+                    .push(rule.clone());
+            }
+            for f in &rule.functions {
+                self.exchange_functions.push((split_path(f), rule.clone()));
+            }
+        }
+        for rule in file.pending_request {
+            for m in &rule.methods {
+                self.pending_methods
+                    .entry(m.clone())
+                    .or_default()
+                    .push(rule.clone());
+            }
+            for f in &rule.functions {
+                self.pending_functions.push((split_path(f), rule.clone()));
+            }
+        }
+        for rule in file.transparent {
+            for m in &rule.methods {
+                self.transparent_methods.insert(m.clone(), rule.clone());
+            }
+            for f in &rule.functions {
+                self.transparent_functions.push(split_path(f));
+            }
+        }
+        for rule in file.code_source.into_iter().chain(file.persistent_source) {
+            for m in &rule.methods {
+                self.source_methods.insert(m.clone(), rule.clone());
+            }
+            for f in &rule.functions {
+                if rule.type_derives.is_empty() {
+                    self.source_functions.push((split_path(f), rule.clone()));
+                }
+            }
+            for m in &rule.macros {
+                self.source_macros.insert(m.clone(), rule.clone());
+            }
+            if !rule.type_derives.is_empty() {
+                self.source_constructors.push(rule.clone());
+            }
+        }
+        for rule in file.retry {
+            for m in &rule.methods {
+                self.retry_methods.insert(m.clone(), rule.clone());
+            }
+            for f in &rule.functions {
+                self.retry_functions.push((split_path(f), rule.clone()));
+            }
+        }
+        for rule in file.retrying_client {
+            self.retrying_methods.extend(rule.methods);
+            self.retrying_functions
+                .extend(rule.functions.iter().map(|f| split_path(f)));
+        }
+        for rule in file.http_request {
+            for m in &rule.methods {
+                self.http_request_methods.insert(m.clone(), rule.clone());
+            }
+            for f in &rule.functions {
+                self.http_request_functions
+                    .push((split_path(f), rule.clone()));
+            }
+        }
+        for rule in file.http_body {
+            for m in &rule.methods {
+                self.http_body_methods.insert(m.clone(), rule.clone());
+            }
+        }
+        for rule in file.http_send {
+            self.http_send_methods.extend(rule.methods);
+        }
+        self.token_urls.extend(file.token_url);
+        for rule in file.not_exchange {
+            self.not_exchange_methods.extend(rule.methods);
+            self.not_exchange_functions
+                .extend(rule.functions.iter().map(|f| split_path(f)));
+        }
+    }
+
+    pub fn is_token_url(&self, url: &str) -> bool {
+        self.token_urls.iter().any(|u| url.contains(u.as_str()))
+    }
+}
+
+/// Finds the first rule whose path matches `call`.
+pub fn find_fn<'m, R>(rules: &'m [(Vec<String>, R)], call: &[String]) -> Option<&'m R> {
+    rules
+        .iter()
+        .find(|(path, _)| path_matches(call, path))
+        .map(|(_, r)| r)
+}

@@ -1,0 +1,147 @@
+//! oauth-lint's lints: the registry and one module per lint, turning the analysis facts into
+//! findings. Pure: no I/O, no knowledge of output formats. Every finding is built through
+//! `Finding::new`, which stamps the lint name and its default level.
+
+mod code_exchange_in_retry;
+mod persistent_authorization_code;
+mod repeated_code_exchange;
+
+use oauth_lint_analysis::{ExchangeFact, Loc};
+
+/// A lint level, as in clippy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Allow,
+    Warn,
+    Deny,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Allow => "allow",
+            Level::Warn => "warn",
+            Level::Deny => "deny",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "allow" => Some(Level::Allow),
+            "warn" => Some(Level::Warn),
+            "deny" => Some(Level::Deny),
+            _ => None,
+        }
+    }
+}
+
+/// A registered lint.
+#[derive(Debug)]
+pub struct Lint {
+    pub name: &'static str,
+    pub default_level: Level,
+    pub summary: &'static str,
+    /// The lint group, as in lints.md.
+    pub group: &'static str,
+    check: fn(&ExchangeFact, &mut Vec<Finding>),
+}
+
+/// Every lint, in the order of the catalog.
+pub static LINTS: &[Lint] = &[
+    Lint {
+        name: "code_exchange_in_retry",
+        default_level: Level::Deny,
+        summary: "authorization code is exchanged inside a retry",
+        group: "correctness",
+        check: code_exchange_in_retry::check,
+    },
+    Lint {
+        name: "repeated_code_exchange",
+        default_level: Level::Deny,
+        summary: "one authorization code reaches two exchanges on one path",
+        group: "correctness",
+        check: repeated_code_exchange::check,
+    },
+    Lint {
+        name: "persistent_authorization_code",
+        default_level: Level::Deny,
+        summary: "authorization code comes from a source that survives the request",
+        group: "correctness",
+        check: persistent_authorization_code::check,
+    },
+];
+
+/// Finds a lint by name; kebab-case is accepted.
+pub fn lint(name: &str) -> Option<&'static Lint> {
+    let normalized = name.replace('-', "_");
+    LINTS.iter().find(|l| l.name == normalized)
+}
+
+/// A secondary location with its message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub loc: Loc,
+    pub message: String,
+}
+
+/// One finding: a lint at an exchange site.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub lint: &'static str,
+    pub default_level: Level,
+    pub loc: Loc,
+    pub message: String,
+    pub labels: Vec<Label>,
+    pub note: String,
+    pub help: String,
+    /// The enclosing item, for fingerprints.
+    pub item_path: String,
+}
+
+impl Finding {
+    fn new(lint: &'static str, fact: &ExchangeFact, message: impl Into<String>) -> Finding {
+        let default_level = self::lint(lint).map_or(Level::Deny, |l| l.default_level);
+        Finding {
+            lint,
+            default_level,
+            loc: Loc::new(fact.file, fact.span),
+            message: message.into(),
+            labels: Vec::new(),
+            note: String::new(),
+            help: String::new(),
+            item_path: fact.item_path.clone(),
+        }
+    }
+
+    fn label(mut self, loc: Loc, message: impl Into<String>) -> Finding {
+        let label = Label {
+            loc,
+            message: message.into(),
+        };
+        if label.loc != self.loc && !self.labels.contains(&label) {
+            self.labels.push(label);
+        }
+        self
+    }
+
+    fn note(mut self, note: &str) -> Finding {
+        self.note = note.to_string();
+        self
+    }
+
+    fn help(mut self, help: &str) -> Finding {
+        self.help = help.to_string();
+        self
+    }
+}
+
+/// Runs every lint over the facts. Findings come out in fact order; callers sort.
+pub fn check(facts: &[ExchangeFact]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for fact in facts {
+        for lint in LINTS {
+            (lint.check)(fact, &mut out);
+        }
+    }
+    out
+}

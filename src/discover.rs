@@ -1,0 +1,492 @@
+//! Discovery: which files to analyse, each with its crate and module path. Cargo packages come
+//! from `cargo metadata --no-deps` (which never resolves dependencies nor runs build scripts),
+//! then `mod` declarations are followed from each target root; plain directories are walked.
+//! Files are read once, here, and lowered right away so that the syn trees never outlive it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use oauth_lint_analysis::{FileIr, LoweredFile, lower_file, max_nesting};
+use serde::Deserialize;
+
+/// Files nested deeper than this are refused rather than risk the parser's stack.
+const MAX_NESTING: usize = 2_000;
+/// Parsing runs on threads with this much stack, for deeply nested but accepted files.
+const PARSE_STACK: usize = 256 * 1024 * 1024;
+
+/// What to analyse, as given on the command line.
+#[derive(Debug, Default)]
+pub(crate) struct Selection {
+    pub(crate) paths: Vec<PathBuf>,
+    pub(crate) manifest_path: Option<PathBuf>,
+    pub(crate) packages: Vec<String>,
+    pub(crate) workspace: bool,
+    pub(crate) exclude: Vec<String>,
+    pub(crate) jobs: usize,
+    /// Never ask cargo: walk every directory (the fixture harness).
+    pub(crate) walk_only: bool,
+}
+
+/// A file that could not be analysed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct FileError {
+    pub(crate) path: PathBuf,
+    pub(crate) message: String,
+}
+
+/// An analysed file: where it is, its text (for rendering) and its lowered form.
+pub(crate) struct Source {
+    pub(crate) path: PathBuf,
+    pub(crate) text: String,
+}
+
+#[derive(Default)]
+pub(crate) struct Discovered {
+    pub(crate) sources: Vec<Source>,
+    pub(crate) lowered: Vec<LoweredFile>,
+    pub(crate) crate_names: Vec<String>,
+    pub(crate) errors: Vec<FileError>,
+    /// Messages for stderr that are not errors (a fallback to walking).
+    pub(crate) warnings: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Metadata {
+    packages: Vec<Package>,
+    workspace_members: Vec<String>,
+    workspace_root: PathBuf,
+}
+
+#[derive(Deserialize)]
+struct Package {
+    name: String,
+    id: String,
+    manifest_path: PathBuf,
+    targets: Vec<Target>,
+}
+
+#[derive(Deserialize)]
+struct Target {
+    name: String,
+    kind: Vec<String>,
+    src_path: PathBuf,
+}
+
+/// One crate to analyse: its root files and the directory nothing may be read outside of.
+struct CrateRoots {
+    name: String,
+    roots: Vec<PathBuf>,
+    boundary: PathBuf,
+    /// Walked crates list every file up front; cargo crates follow `mod` items.
+    walked: bool,
+}
+
+pub(crate) fn discover(sel: &Selection) -> Discovered {
+    let mut out = Discovered::default();
+    let mut crates = Vec::new();
+    let paths = if sel.paths.is_empty() && sel.manifest_path.is_none() {
+        vec![PathBuf::from(".")]
+    } else {
+        sel.paths.clone()
+    };
+    if let Some(manifest) = &sel.manifest_path {
+        cargo_crates(manifest, sel, &mut crates, &mut out);
+    }
+    for path in &paths {
+        if !path.exists() {
+            out.errors.push(FileError {
+                path: path.clone(),
+                message: "no such file or directory".into(),
+            });
+            continue;
+        }
+        let manifest = if sel.walk_only {
+            None
+        } else if path.is_dir() {
+            let m = path.join("Cargo.toml");
+            m.is_file().then_some(m)
+        } else if path.file_name().is_some_and(|n| n == "Cargo.toml") {
+            Some(path.clone())
+        } else {
+            None
+        };
+        match manifest {
+            Some(m) => cargo_crates(&m, sel, &mut crates, &mut out),
+            None if path.is_dir() => crates.push(walk_crate(path, &mut out)),
+            None => {
+                let boundary = path
+                    .parent()
+                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+                crates.push(CrateRoots {
+                    name: crate_name_of(path),
+                    roots: vec![path.clone()],
+                    boundary,
+                    walked: true,
+                });
+            }
+        }
+    }
+    load_crates(&crates, sel.jobs.max(1), &mut out);
+    out.errors.sort();
+    out.errors.dedup();
+    out
+}
+
+fn crate_name_of(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().replace('-', "_"))
+        .unwrap_or_default()
+}
+
+fn cargo_crates(
+    manifest: &Path,
+    sel: &Selection,
+    crates: &mut Vec<CrateRoots>,
+    out: &mut Discovered,
+) {
+    let dir = manifest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let result = Command::new(&cargo)
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+            "--manifest-path",
+        ])
+        .arg(manifest)
+        .current_dir(&dir)
+        .stdin(std::process::Stdio::null())
+        .output();
+    let meta: Result<Metadata, String> = match result {
+        Err(e) => Err(format!("could not run cargo: {e}")),
+        Ok(o) if !o.status.success() => Err(String::from_utf8_lossy(&o.stderr)
+            .lines()
+            .find(|l| l.starts_with("error"))
+            .unwrap_or("cargo metadata failed")
+            .to_string()),
+        Ok(o) => {
+            serde_json::from_slice(&o.stdout).map_err(|e| format!("unreadable cargo metadata: {e}"))
+        }
+    };
+    let meta = match meta {
+        Ok(m) => m,
+        Err(reason) => {
+            out.warnings.push(format!(
+                "{reason}; falling back to walking `{}` for .rs files",
+                dir.display()
+            ));
+            crates.push(walk_crate(&dir, out));
+            return;
+        }
+    };
+    let members: BTreeSet<&str> = meta.workspace_members.iter().map(String::as_str).collect();
+    let manifest_abs = std::fs::canonicalize(manifest).unwrap_or_else(|_| manifest.to_path_buf());
+    let at_root = manifest_abs
+        == std::fs::canonicalize(meta.workspace_root.join("Cargo.toml")).unwrap_or_default();
+    for name in &sel.packages {
+        if !meta.packages.iter().any(|p| &p.name == name) {
+            out.errors.push(FileError {
+                path: manifest.to_path_buf(),
+                message: format!("package `{name}` is not in this workspace"),
+            });
+        }
+    }
+    for pkg in &meta.packages {
+        if !members.contains(pkg.id.as_str()) {
+            continue;
+        }
+        let selected = if !sel.packages.is_empty() {
+            sel.packages.iter().any(|p| p == &pkg.name)
+        } else if sel.workspace || at_root {
+            !sel.exclude.iter().any(|e| e == &pkg.name)
+        } else {
+            std::fs::canonicalize(&pkg.manifest_path).unwrap_or_default() == manifest_abs
+        };
+        if !selected {
+            continue;
+        }
+        let lib_name = pkg
+            .targets
+            .iter()
+            .find(|t| {
+                t.kind
+                    .iter()
+                    .any(|k| k.ends_with("lib") || k == "proc-macro")
+            })
+            .map_or_else(|| pkg.name.replace('-', "_"), |t| t.name.replace('-', "_"));
+        let roots = pkg
+            .targets
+            .iter()
+            .filter(|t| !t.kind.iter().any(|k| k == "custom-build"))
+            .map(|t| t.src_path.clone())
+            .collect();
+        crates.push(CrateRoots {
+            name: lib_name,
+            roots,
+            boundary: meta.workspace_root.clone(),
+            walked: false,
+        });
+    }
+}
+
+fn walk_crate(dir: &Path, out: &mut Discovered) -> CrateRoots {
+    let mut roots = Vec::new();
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.depth() == 0
+                || !(e.file_type().is_dir() && (name.starts_with('.') || name == "target"))
+        });
+    for entry in walker {
+        match entry {
+            Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "rs") => {
+                roots.push(e.into_path());
+            }
+            Ok(_) => {}
+            Err(e) => out.errors.push(FileError {
+                path: e
+                    .path()
+                    .map_or_else(|| dir.to_path_buf(), Path::to_path_buf),
+                message: format!("could not read directory entry: {e}"),
+            }),
+        }
+    }
+    CrateRoots {
+        name: std::fs::canonicalize(dir)
+            .ok()
+            .as_deref()
+            .map_or_else(|| crate_name_of(dir), crate_name_of),
+        roots,
+        boundary: dir.to_path_buf(),
+        walked: true,
+    }
+}
+
+/// The module path of a walked file from its place under `src/`.
+fn walked_module(root: &Path, file: &Path) -> Vec<String> {
+    let rel = file.strip_prefix(root).unwrap_or(file);
+    let mut parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let Some(pos) = parts.iter().position(|p| p == "src") else {
+        return Vec::new();
+    };
+    parts.drain(..=pos);
+    if let Some(last) = parts.pop() {
+        let stem = last.trim_end_matches(".rs");
+        if !matches!(stem, "mod" | "lib" | "main") {
+            parts.push(stem.to_string());
+        }
+    }
+    if parts.first().is_some_and(|p| p == "bin") {
+        return Vec::new();
+    }
+    parts
+}
+
+struct Job {
+    path: PathBuf,
+    crate_id: u32,
+    module: Vec<String>,
+    /// Whether `mod x;` in this file looks for `x.rs` next to it (lib.rs, main.rs, mod.rs).
+    mod_rs: bool,
+}
+
+type Parsed = Result<(String, FileIr), String>;
+
+fn load_crates(crates: &[CrateRoots], jobs: usize, out: &mut Discovered) {
+    let mut seen = BTreeSet::new();
+    for (id, krate) in crates.iter().enumerate() {
+        let crate_id = u32::try_from(id).unwrap_or(u32::MAX);
+        out.crate_names.push(krate.name.clone());
+        let boundary =
+            std::fs::canonicalize(&krate.boundary).unwrap_or_else(|_| krate.boundary.clone());
+        let mut level: Vec<Job> = krate
+            .roots
+            .iter()
+            .map(|r| Job {
+                module: if krate.walked {
+                    walked_module(&krate.boundary, r)
+                } else {
+                    Vec::new()
+                },
+                path: r.clone(),
+                crate_id,
+                mod_rs: true,
+            })
+            .collect();
+        while !level.is_empty() {
+            level.retain(|j| {
+                seen.insert(std::fs::canonicalize(&j.path).unwrap_or_else(|_| j.path.clone()))
+            });
+            let results = parse_all(&level, jobs);
+            let mut next = Vec::new();
+            for (job, result) in level.into_iter().zip(results) {
+                match result {
+                    Err(message) => out.errors.push(FileError {
+                        path: job.path,
+                        message,
+                    }),
+                    Ok((text, ir)) => {
+                        if !krate.walked {
+                            for m in &ir.mods {
+                                match child_module(&job, m, &boundary) {
+                                    Ok(child) => next.push(child),
+                                    Err(message) => out.errors.push(FileError {
+                                        path: job.path.clone(),
+                                        message,
+                                    }),
+                                }
+                            }
+                        }
+                        out.sources.push(Source {
+                            path: job.path,
+                            text,
+                        });
+                        out.lowered.push(LoweredFile {
+                            crate_id: job.crate_id,
+                            module: job.module,
+                            ir,
+                        });
+                    }
+                }
+            }
+            level = next;
+        }
+    }
+}
+
+fn child_module(
+    parent: &Job,
+    decl: &oauth_lint_analysis::ir::ModDecl,
+    boundary: &Path,
+) -> Result<Job, String> {
+    let dir = parent.path.parent().unwrap_or(Path::new("."));
+    let mut module = decl.module.clone();
+    module.push(decl.name.clone());
+    // Inline modules between the file's own module and the declaration add directories.
+    let inline: Vec<&String> = decl.module.iter().skip(parent.module.len()).collect();
+    let path = if let Some(p) = &decl.path_attr {
+        let mut d = dir.to_path_buf();
+        for m in &inline {
+            d.push(m.as_str());
+        }
+        d.join(p)
+    } else {
+        let mut d = dir.to_path_buf();
+        if !parent.mod_rs
+            && let Some(stem) = parent.path.file_stem()
+        {
+            d.push(stem);
+        }
+        for m in &inline {
+            d.push(m.as_str());
+        }
+        let flat = d.join(format!("{}.rs", decl.name));
+        let nested = d.join(&decl.name).join("mod.rs");
+        if flat.is_file() || !nested.is_file() {
+            flat
+        } else {
+            nested
+        }
+    };
+    let Ok(canonical) = std::fs::canonicalize(&path) else {
+        return Err(format!(
+            "file for module `{}` not found (looked for `{}`)",
+            decl.name,
+            path.display()
+        ));
+    };
+    if !canonical.starts_with(boundary) {
+        return Err(format!(
+            "refused to read `{}` for module `{}`: it is outside the workspace root",
+            path.display(),
+            decl.name
+        ));
+    }
+    let mod_rs = decl.path_attr.is_some() || path.file_name().is_some_and(|n| n == "mod.rs");
+    Ok(Job {
+        path,
+        crate_id: parent.crate_id,
+        module,
+        mod_rs,
+    })
+}
+
+/// Reads and lowers files on `jobs` threads with large stacks; results keep the input order.
+fn parse_all(jobs_in: &[Job], jobs: usize) -> Vec<Parsed> {
+    let n = jobs.min(jobs_in.len()).max(1);
+    let chunk = jobs_in.len().div_ceil(n).max(1);
+    let mut results: BTreeMap<usize, Vec<Parsed>> = BTreeMap::new();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs_in
+            .chunks(chunk)
+            .enumerate()
+            .map(|(i, slice)| {
+                let builder = std::thread::Builder::new()
+                    .name(format!("oauth-lint-parse-{i}"))
+                    .stack_size(PARSE_STACK);
+                (
+                    i,
+                    slice,
+                    builder.spawn_scoped(scope, move || {
+                        slice.iter().map(read_and_lower).collect::<Vec<_>>()
+                    }),
+                )
+            })
+            .collect();
+        for (i, slice, handle) in handles {
+            let parsed = match handle {
+                Ok(h) => h.join().unwrap_or_else(|_| {
+                    slice
+                        .iter()
+                        .map(|_| Err("internal error: the parser thread panicked".to_string()))
+                        .collect()
+                }),
+                Err(e) => slice
+                    .iter()
+                    .map(|_| {
+                        Err(format!(
+                            "internal error: could not start a parser thread: {e}"
+                        ))
+                    })
+                    .collect(),
+            };
+            results.insert(i, parsed);
+        }
+    });
+    results.into_values().flatten().collect()
+}
+
+fn read_and_lower(job: &Job) -> Parsed {
+    let bytes = std::fs::read(&job.path).map_err(|e| format!("could not read: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "could not read: not valid UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    let depth = max_nesting(&text);
+    if depth > MAX_NESTING {
+        return Err(format!(
+            "could not parse: brackets nested {depth} deep (the limit is {MAX_NESTING})"
+        ));
+    }
+    match lower_file(&text, &job.module) {
+        Ok(ir) => Ok((text, ir)),
+        Err(e) => Err(format!(
+            "could not parse: {}:{}: {}",
+            e.line, e.col, e.message
+        )),
+    }
+}

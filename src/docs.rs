@@ -1,0 +1,47 @@
+//! The lint docs (`lints/<name>.md`) and the built-in API models (`lints/apis/*.toml`), embedded.
+
+/// `(lint name, Markdown doc)`.
+pub static LINT_DOCS: &[(&str, &str)] = &[
+    (
+        "code_exchange_in_retry",
+        include_str!("../lints/code_exchange_in_retry.md"),
+    ),
+    (
+        "repeated_code_exchange",
+        include_str!("../lints/repeated_code_exchange.md"),
+    ),
+    (
+        "persistent_authorization_code",
+        include_str!("../lints/persistent_authorization_code.md"),
+    ),
+];
+
+/// `(file name, TOML)`.
+pub static API_MODELS: &[(&str, &str)] = &[
+    ("oauth2.toml", include_str!("../lints/apis/oauth2.toml")),
+    (
+        "openidconnect.toml",
+        include_str!("../lints/apis/openidconnect.toml"),
+    ),
+    ("reqwest.toml", include_str!("../lints/apis/reqwest.toml")),
+    ("ureq.toml", include_str!("../lints/apis/ureq.toml")),
+    ("surf.toml", include_str!("../lints/apis/surf.toml")),
+    ("std.toml", include_str!("../lints/apis/std.toml")),
+    ("config.toml", include_str!("../lints/apis/config.toml")),
+    ("backoff.toml", include_str!("../lints/apis/backoff.toml")),
+    ("backon.toml", include_str!("../lints/apis/backon.toml")),
+    (
+        "tokio-retry.toml",
+        include_str!("../lints/apis/tokio-retry.toml"),
+    ),
+    ("retry.toml", include_str!("../lints/apis/retry.toml")),
+    (
+        "reqwest-retry.toml",
+        include_str!("../lints/apis/reqwest-retry.toml"),
+    ),
+    ("wrappers.toml", include_str!("../lints/apis/wrappers.toml")),
+];
+
+pub fn lint_doc(name: &str) -> Option<&'static str> {
+    LINT_DOCS.iter().find(|(n, _)| *n == name).map(|(_, d)| *d)
+}

@@ -1,0 +1,467 @@
+//! The oauth-lint command line: the only code that touches the file system, the environment,
+//! cargo, colors and stdout. It discovers and reads the files, hands them to the analysis,
+//! applies levels, and renders the report. `run` maps every outcome to an exit code (0: no deny
+//! finding, 1: a deny finding, 2: usage error, bad input under `--strict`, internal error).
+
+mod discover;
+pub mod docs;
+mod output;
+mod report;
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+use oauth_lint_analysis::Models;
+use oauth_lint_lints::{LINTS, Level};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "oauth-lint",
+    version,
+    about = "Finds OAuth2 authorization-code misuse in Rust source: codes exchanged in a retry, \
+             exchanged twice, or read from a persistent source",
+    after_help = "Run `oauth-lint lints` for the lints and `oauth-lint explain LINT` for one."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Analyse a workspace, packages, directories or files (the default command).
+    Check(CheckArgs),
+    /// Print the documentation of a lint.
+    Explain {
+        /// The lint name (snake_case or kebab-case).
+        lint: String,
+    },
+    /// List every lint with its default and effective level.
+    Lints(LintsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckArgs {
+    /// Files, directories or Cargo.toml manifests [default: the workspace around the current
+    /// directory]
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// When to use colors in human output (`NO_COLOR` is honoured)
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    color: ColorArg,
+    #[command(flatten)]
+    levels: LevelArgs,
+    /// Path to the Cargo.toml of the workspace or package to check
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    /// Package(s) to check
+    #[arg(short, long = "package", value_name = "SPEC")]
+    package: Vec<String>,
+    /// Check every package of the workspace
+    #[arg(long)]
+    workspace: bool,
+    /// Exclude package(s) with --workspace
+    #[arg(long, value_name = "SPEC")]
+    exclude: Vec<String>,
+    /// Files that cannot be read or parsed make the run fail (exit code 2)
+    #[arg(long)]
+    strict: bool,
+    /// Number of parser threads [default: the number of CPUs]
+    #[arg(short, long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Print the documentation of a lint and exit
+    #[arg(long, value_name = "LINT")]
+    explain: Option<String>,
+    /// Print nothing but the findings
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct LevelArgs {
+    /// Set a lint to allow
+    #[arg(short = 'A', long = "allow", value_name = "LINT")]
+    allow: Vec<String>,
+    /// Set a lint to warn
+    #[arg(short = 'W', long = "warn", value_name = "LINT")]
+    warn: Vec<String>,
+    /// Set a lint to deny (`-D warnings` makes every warning an error)
+    #[arg(short = 'D', long = "deny", value_name = "LINT")]
+    deny: Vec<String>,
+}
+
+#[derive(clap::Args, Debug)]
+struct LintsArgs {
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    format: ListFormat,
+    #[command(flatten)]
+    levels: LevelArgs,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Human,
+    Short,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ListFormat {
+    Human,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+const SUBCOMMANDS: &[&str] = &["check", "explain", "lints", "help"];
+
+/// Runs oauth-lint with `args` (argv, program name first) and returns the exit code.
+pub fn run(args: Vec<OsString>) -> i32 {
+    let args = normalize_args(args);
+    let matches = match Cli::command().try_get_matches_from(&args) {
+        Ok(m) => m,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return 2;
+        }
+    };
+    let sub = matches.subcommand().map(|(_, m)| m);
+    match cli.command {
+        Command::Explain { lint } => explain(&lint),
+        Command::Lints(a) => match levels(sub, &a.levels) {
+            Ok(lv) => list_lints(a.format, &lv),
+            Err(msg) => usage_error(&msg),
+        },
+        Command::Check(a) => {
+            if let Some(lint) = &a.explain {
+                return explain(lint);
+            }
+            match levels(sub, &a.levels) {
+                Ok(lv) => check(&a, &lv),
+                Err(msg) => usage_error(&msg),
+            }
+        }
+    }
+}
+
+/// Strips cargo's subcommand name (`cargo-oauth-lint oauth-lint ..`) and makes `check` the
+/// default command.
+fn normalize_args(mut args: Vec<OsString>) -> Vec<OsString> {
+    if args.is_empty() {
+        args.push("oauth-lint".into());
+    }
+    args[0] = "oauth-lint".into();
+    if args.get(1).is_some_and(|a| a == "oauth-lint") {
+        args.remove(1);
+    }
+    let first = args.get(1).and_then(|a| a.to_str()).unwrap_or("");
+    let is_global = matches!(first, "-h" | "--help" | "-V" | "--version");
+    if !SUBCOMMANDS.contains(&first) && !is_global {
+        args.insert(1, "check".into());
+    }
+    args
+}
+
+fn usage_error(msg: &str) -> i32 {
+    eprintln!("error: {msg}");
+    2
+}
+
+/// Effective levels per lint, applying `-A/-W/-D` in command-line order.
+struct Levels {
+    levels: Vec<(&'static str, Level)>,
+    deny_warnings: bool,
+}
+
+impl Levels {
+    fn of(&self, lint: &str) -> Level {
+        let level = self
+            .levels
+            .iter()
+            .find(|(n, _)| *n == lint)
+            .map_or(Level::Allow, |(_, l)| *l);
+        if self.deny_warnings && level == Level::Warn {
+            Level::Deny
+        } else {
+            level
+        }
+    }
+}
+
+fn levels(sub: Option<&clap::ArgMatches>, _args: &LevelArgs) -> Result<Levels, String> {
+    let mut out = Levels {
+        levels: LINTS.iter().map(|l| (l.name, l.default_level)).collect(),
+        deny_warnings: false,
+    };
+    let Some(m) = sub else { return Ok(out) };
+    let mut ordered: Vec<(usize, Level, String)> = Vec::new();
+    for (id, level) in [
+        ("allow", Level::Allow),
+        ("warn", Level::Warn),
+        ("deny", Level::Deny),
+    ] {
+        if let (Some(idx), Some(vals)) = (m.indices_of(id), m.get_many::<String>(id)) {
+            for (i, v) in idx.zip(vals) {
+                ordered.push((i, level, v.clone()));
+            }
+        }
+    }
+    ordered.sort_by_key(|(i, _, _)| *i);
+    for (_, level, name) in ordered {
+        if name == "warnings" {
+            out.deny_warnings = level == Level::Deny;
+            continue;
+        }
+        let Some(lint) = oauth_lint_lints::lint(&name) else {
+            return Err(unknown_lint(&name));
+        };
+        if let Some(slot) = out.levels.iter_mut().find(|(n, _)| *n == lint.name) {
+            slot.1 = level;
+        }
+    }
+    Ok(out)
+}
+
+fn unknown_lint(name: &str) -> String {
+    let normalized = name.replace('-', "_");
+    let best = LINTS
+        .iter()
+        .map(|l| (levenshtein(&normalized, l.name), l.name))
+        .min();
+    match best {
+        Some((d, s)) if d <= s.len() / 3 + 1 => {
+            format!(
+                "unknown lint `{name}`; did you mean `{s}`? (run `oauth-lint lints` for the list)"
+            )
+        }
+        _ => format!("unknown lint `{name}` (run `oauth-lint lints` for the list)"),
+    }
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn explain(name: &str) -> i32 {
+    let Some(lint) = oauth_lint_lints::lint(name) else {
+        return usage_error(&unknown_lint(name));
+    };
+    match docs::lint_doc(lint.name) {
+        Some(doc) => {
+            print!("{doc}");
+            0
+        }
+        None => usage_error(&format!("no documentation for `{}`", lint.name)),
+    }
+}
+
+fn list_lints(format: ListFormat, levels: &Levels) -> i32 {
+    match format {
+        ListFormat::Json => {
+            let list: Vec<serde_json::Value> = LINTS
+                .iter()
+                .map(|l| {
+                    serde_json::json!({
+                        "name": l.name,
+                        "group": l.group,
+                        "default_level": l.default_level.as_str(),
+                        "level": levels.of(l.name).as_str(),
+                        "summary": l.summary,
+                    })
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&list).unwrap_or_default()
+            );
+        }
+        ListFormat::Human => {
+            println!("{:<32} {:<8} {:<8} summary", "lint", "default", "level");
+            for l in LINTS {
+                println!(
+                    "{:<32} {:<8} {:<8} {}",
+                    l.name,
+                    l.default_level.as_str(),
+                    levels.of(l.name).as_str(),
+                    l.summary
+                );
+            }
+        }
+    }
+    0
+}
+
+/// The built-in API models.
+pub fn builtin_models() -> Result<Models, String> {
+    Models::load(docs::API_MODELS.iter().copied())
+        .map_err(|e| format!("built-in model {}: {}", e.name, e.message))
+}
+
+fn check(args: &CheckArgs, levels: &Levels) -> i32 {
+    let models = match builtin_models() {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: internal error: {e}");
+            return 2;
+        }
+    };
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
+    let selection = discover::Selection {
+        paths: args.paths.clone(),
+        manifest_path: args.manifest_path.clone(),
+        packages: args.package.clone(),
+        workspace: args.workspace,
+        exclude: args.exclude.clone(),
+        jobs,
+        walk_only: false,
+    };
+    let found = discover::discover(&selection);
+    for w in &found.warnings {
+        eprintln!("warning: {w}");
+    }
+    let facts = oauth_lint_analysis::analyze(&found.lowered, &found.crate_names, &models);
+    let findings: Vec<_> = oauth_lint_lints::check(&facts)
+        .into_iter()
+        .filter_map(|f| {
+            let level = levels.of(f.lint);
+            (level != Level::Allow).then_some((f, level))
+        })
+        .collect();
+    let cwd = std::env::current_dir()
+        .and_then(std::fs::canonicalize)
+        .unwrap_or_default();
+    let report = report::build(&findings, &found.sources, &found.errors, &cwd);
+    for e in &report.errors {
+        eprintln!("error: {}: {}", e.file, e.message);
+    }
+    let stdout = std::io::stdout();
+    let written = match args.format {
+        Format::Json => stdout
+            .lock()
+            .write_all(output::json::render(&report).as_bytes()),
+        Format::Short => {
+            let mut text = output::short::render(&report);
+            if !args.quiet {
+                text.push_str(&output::summary_line(&report));
+                text.push('\n');
+            }
+            stdout.lock().write_all(text.as_bytes())
+        }
+        Format::Human => {
+            let color = color_choice(args.color);
+            let mut stream = StandardStream::stdout(color);
+            let r = output::human::render(&report, &found.sources, &mut stream);
+            if r.is_ok() && !args.quiet {
+                writeln!(stream, "{}", output::summary_line(&report))
+            } else {
+                r
+            }
+        }
+    };
+    if let Err(e) = written
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("error: could not write the report: {e}");
+        return 2;
+    }
+    if args.strict && !report.errors.is_empty() {
+        return 2;
+    }
+    i32::from(report.count(Level::Deny) > 0)
+}
+
+fn color_choice(arg: ColorArg) -> ColorChoice {
+    match arg {
+        ColorArg::Always => ColorChoice::Always,
+        ColorArg::Never => ColorChoice::Never,
+        ColorArg::Auto => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            if !no_color && std::io::stdout().is_terminal() {
+                ColorChoice::Auto
+            } else {
+                ColorChoice::Never
+            }
+        }
+    }
+}
+
+/// Analyses files and directories in walk mode (no cargo) with every lint at its default
+/// level: the entry point of the fixture harness and the doc-example tests.
+fn analyze_walk(paths: &[PathBuf]) -> Result<(report::Report, discover::Discovered), String> {
+    let models = builtin_models()?;
+    let selection = discover::Selection {
+        paths: paths.to_vec(),
+        jobs: 1,
+        walk_only: true,
+        ..discover::Selection::default()
+    };
+    let found = discover::discover(&selection);
+    let facts = oauth_lint_analysis::analyze(&found.lowered, &found.crate_names, &models);
+    let findings: Vec<_> = oauth_lint_lints::check(&facts)
+        .into_iter()
+        .map(|f| {
+            let level = f.default_level;
+            (f, level)
+        })
+        .collect();
+    let cwd = std::env::current_dir()
+        .and_then(std::fs::canonicalize)
+        .unwrap_or_default();
+    let report = report::build(&findings, &found.sources, &found.errors, &cwd);
+    Ok((report, found))
+}
+
+/// Walk-mode findings as `short` lines, and the file errors.
+pub fn check_paths_short(paths: &[PathBuf]) -> Result<(Vec<String>, Vec<String>), String> {
+    let (report, _) = analyze_walk(paths)?;
+    let lines = output::short::render(&report)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let errors = report
+        .errors
+        .iter()
+        .map(|e| format!("{}: {}", e.file, e.message))
+        .collect();
+    Ok((lines, errors))
+}
+
+/// Walk-mode human output without colors, for snapshots.
+pub fn check_paths_human(paths: &[PathBuf]) -> Result<String, String> {
+    let (report, found) = analyze_walk(paths)?;
+    let mut buf = codespan_reporting::term::termcolor::NoColor::new(Vec::new());
+    output::human::render(&report, &found.sources, &mut buf).map_err(|e| e.to_string())?;
+    let mut text = String::from_utf8_lossy(&buf.into_inner()).into_owned();
+    text.push_str(&output::summary_line(&report));
+    text.push('\n');
+    Ok(text)
+}
