@@ -150,6 +150,7 @@ fn cargo_crates(
         .filter(|p| !p.as_os_str().is_empty())
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let manifest = &std::fs::canonicalize(manifest).unwrap_or_else(|_| manifest.to_path_buf());
     let result = Command::new(&cargo)
         .args([
             "metadata",
@@ -186,13 +187,12 @@ fn cargo_crates(
         }
     };
     let members: BTreeSet<&str> = meta.workspace_members.iter().map(String::as_str).collect();
-    let manifest_abs = std::fs::canonicalize(manifest).unwrap_or_else(|_| manifest.to_path_buf());
-    let at_root = manifest_abs
+    let at_root = *manifest
         == std::fs::canonicalize(meta.workspace_root.join("Cargo.toml")).unwrap_or_default();
     for name in &sel.packages {
         if !meta.packages.iter().any(|p| &p.name == name) {
             out.errors.push(FileError {
-                path: manifest.to_path_buf(),
+                path: manifest.clone(),
                 message: format!("package `{name}` is not in this workspace"),
             });
         }
@@ -206,7 +206,7 @@ fn cargo_crates(
         } else if sel.workspace || at_root {
             !sel.exclude.iter().any(|e| e == &pkg.name)
         } else {
-            std::fs::canonicalize(&pkg.manifest_path).unwrap_or_default() == manifest_abs
+            std::fs::canonicalize(&pkg.manifest_path).unwrap_or_default() == *manifest
         };
         if !selected {
             continue;

@@ -1,0 +1,435 @@
+//! The command-line contract of `cli.md`: commands, formats, levels, exit codes, cargo
+//! subcommand invocation, and bad input (a syntax error, a non-UTF-8 file, a missing path).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails by panicking"
+)]
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn oauth_lint(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_oauth-lint"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn workspace() -> std::path::PathBuf {
+    common::root().join("tests/workspace")
+}
+
+#[test]
+fn cargo_oauth_lint_on_the_demo_workspace_reports_both_retries() {
+    // As cargo runs it: `cargo oauth-lint` -> `cargo-oauth-lint oauth-lint`.
+    let o = Command::new(env!("CARGO_BIN_EXE_cargo-oauth-lint"))
+        .args(["oauth-lint", "--format", "short", "--color", "never"])
+        .current_dir(workspace())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("app/src/login.rs:22:14: deny[code_exchange_in_retry]: authorization code is exchanged inside a retry loop"), "{out}");
+    assert!(out.contains("app/src/handlers.rs:15:29: deny[code_exchange_in_retry]: authorization code is exchanged inside a retried operation"), "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.contains("deny[")).count(),
+        2,
+        "{out}"
+    );
+    assert!(
+        !stderr(&o).contains("falling back"),
+        "cargo metadata must work here: {}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn json_output_matches_the_schema_field_for_field() {
+    let o = oauth_lint(&workspace(), &["check", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let keys =
+        |v: &serde_json::Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
+    let mut top = keys(&doc);
+    top.sort();
+    assert_eq!(top, ["errors", "findings", "summary", "tool", "version"]);
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["tool"]["name"], "oauth-lint");
+    assert_eq!(doc["tool"]["version"], env!("CARGO_PKG_VERSION"));
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2);
+    for f in findings {
+        let mut k = keys(f);
+        k.sort();
+        assert_eq!(
+            k,
+            [
+                "column",
+                "end_column",
+                "end_line",
+                "file",
+                "fingerprint",
+                "help",
+                "labels",
+                "level",
+                "line",
+                "lint",
+                "message",
+                "note"
+            ]
+        );
+        for l in f["labels"].as_array().unwrap() {
+            let mut lk = keys(l);
+            lk.sort();
+            assert_eq!(lk, ["column", "file", "line", "message"]);
+        }
+        assert_eq!(f["level"], "deny");
+        assert!(f["line"].as_u64().unwrap() >= 1 && f["column"].as_u64().unwrap() >= 1);
+        assert!(!f["message"].as_str().unwrap().ends_with('.'));
+    }
+    // Sorted by file, line, column, lint.
+    assert_eq!(findings[0]["file"], "app/src/handlers.rs");
+    assert_eq!(findings[1]["file"], "app/src/login.rs");
+    assert_eq!(findings[1]["line"], 22);
+    assert_eq!(findings[1]["column"], 14);
+    assert_eq!(findings[1]["end_line"], 23);
+    let labels = findings[1]["labels"].as_array().unwrap();
+    assert!(
+        labels
+            .iter()
+            .any(|l| l["line"] == 18 && l["message"].as_str().unwrap().contains("loop")),
+        "{labels:?}"
+    );
+    let closure_labels = findings[0]["labels"].as_array().unwrap();
+    assert!(
+        closure_labels
+            .iter()
+            .any(|l| l["line"] == 16 && l["message"].as_str().unwrap().contains("retry")),
+        "{closure_labels:?}"
+    );
+    let mut sk = keys(&doc["summary"]);
+    sk.sort();
+    assert_eq!(
+        sk,
+        ["baseline", "errors", "files", "findings", "suppressed"]
+    );
+    assert_eq!(doc["summary"]["findings"], 2);
+    assert_eq!(doc["summary"]["files"], 4);
+    assert_eq!(doc["summary"]["errors"], 0);
+    assert_eq!(doc["errors"], serde_json::json!([]));
+}
+
+#[test]
+fn output_is_identical_run_to_run_and_for_any_job_count() {
+    let a = oauth_lint(&workspace(), &["--format", "json", "--jobs", "1"]);
+    let b = oauth_lint(&workspace(), &["--format", "json", "--jobs", "4"]);
+    let c = oauth_lint(&workspace(), &["--format", "json"]);
+    assert_eq!(a.stdout, b.stdout);
+    assert_eq!(a.stdout, c.stdout);
+}
+
+#[test]
+fn human_output_has_labels_note_help_and_summary() {
+    let o = oauth_lint(&workspace(), &["--color", "never"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "error[code_exchange_in_retry]: authorization code is exchanged inside a retry loop"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("this loop runs the exchange again with the same code"),
+        "{out}"
+    );
+    assert!(out.contains("= note: "), "{out}");
+    assert!(out.contains("= help: "), "{out}");
+    assert!(
+        out.contains("oauth-lint explain code_exchange_in_retry"),
+        "{out}"
+    );
+    assert!(
+        out.contains("oauth-lint: 2 findings (2 deny, 0 warn) in 4 files"),
+        "{out}"
+    );
+    assert!(!out.contains('\u{1b}'), "no color when piped");
+    let colored = oauth_lint(&workspace(), &["--color", "always"]);
+    assert!(stdout(&colored).contains('\u{1b}'), "--color always colors");
+    let no_color = Command::new(env!("CARGO_BIN_EXE_oauth-lint"))
+        .args(["--color", "auto"])
+        .env("NO_COLOR", "1")
+        .current_dir(workspace())
+        .output()
+        .unwrap();
+    assert!(!stdout(&no_color).contains('\u{1b}'));
+}
+
+#[test]
+fn levels_from_the_command_line() {
+    let allowed = oauth_lint(
+        &workspace(),
+        &["-A", "code_exchange_in_retry", "--format", "short"],
+    );
+    assert_eq!(allowed.status.code(), Some(0));
+    assert!(stdout(&allowed).contains("0 findings"));
+    let warned = oauth_lint(
+        &workspace(),
+        &["-W", "code-exchange-in-retry", "--format", "short"],
+    );
+    assert_eq!(
+        warned.status.code(),
+        Some(0),
+        "warnings do not fail the run"
+    );
+    assert!(stdout(&warned).contains("warn[code_exchange_in_retry]"));
+    let denied = oauth_lint(
+        &workspace(),
+        &[
+            "-W",
+            "code_exchange_in_retry",
+            "-D",
+            "warnings",
+            "--format",
+            "short",
+        ],
+    );
+    assert_eq!(
+        denied.status.code(),
+        Some(1),
+        "-D warnings makes warnings fail"
+    );
+    // Later flags win.
+    let order = oauth_lint(
+        &workspace(),
+        &[
+            "-A",
+            "code_exchange_in_retry",
+            "-D",
+            "code_exchange_in_retry",
+            "--format",
+            "short",
+        ],
+    );
+    assert_eq!(order.status.code(), Some(1));
+    let unknown = oauth_lint(&workspace(), &["-A", "code_exchange_in_retyr"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("did you mean `code_exchange_in_retry`"),
+        "{}",
+        stderr(&unknown)
+    );
+}
+
+#[test]
+fn explain_and_lints_commands() {
+    let root = common::root();
+    for args in [
+        &["explain", "code_exchange_in_retry"][..],
+        &["--explain", "code-exchange-in-retry"],
+        &["check", "--explain", "code_exchange_in_retry"],
+    ] {
+        let o = oauth_lint(&root, args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        assert!(
+            stdout(&o).starts_with("# code_exchange_in_retry\n"),
+            "{args:?}"
+        );
+    }
+    let bad = oauth_lint(&root, &["explain", "repeated_code_exchang"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("did you mean `repeated_code_exchange`"));
+    let list = oauth_lint(&root, &["lints"]);
+    assert_eq!(list.status.code(), Some(0));
+    for l in oauth_lint_lints::LINTS {
+        assert!(stdout(&list).contains(l.name));
+    }
+    let json = oauth_lint(
+        &root,
+        &["lints", "--format", "json", "-A", "repeated_code_exchange"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let rce = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "repeated_code_exchange")
+        .unwrap();
+    assert_eq!(rce["default_level"], "deny");
+    assert_eq!(rce["level"], "allow");
+}
+
+#[test]
+fn help_version_and_usage_errors() {
+    let root = common::root();
+    assert_eq!(oauth_lint(&root, &["--help"]).status.code(), Some(0));
+    assert_eq!(oauth_lint(&root, &["--version"]).status.code(), Some(0));
+    let help = Command::new(env!("CARGO_BIN_EXE_cargo-oauth-lint"))
+        .args(["oauth-lint", "--help"])
+        .output()
+        .unwrap();
+    assert_eq!(help.status.code(), Some(0));
+    assert!(stdout(&help).contains("Usage: oauth-lint"));
+    let bad = oauth_lint(&root, &["check", "--format", "xml"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let bad_flag = oauth_lint(&root, &["--no-such-flag"]);
+    assert_eq!(bad_flag.status.code(), Some(2));
+}
+
+fn bad_inputs() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(p.join("broken.rs"), "fn main() {\n    let x = ;\n}\n").unwrap();
+    std::fs::write(p.join("latin1.rs"), b"// caf\xe9\nfn main() {}\n").unwrap();
+    std::fs::write(p.join("empty.rs"), "").unwrap();
+    std::fs::write(
+        p.join("retry.rs"),
+        "async fn f(client: C, http: H, code: String) {\n    for _ in 0..3 {\n        let _ = client.exchange_code(AuthorizationCode::new(code.clone())).request_async(&http).await;\n    }\n}\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn bad_files_are_reported_and_the_run_goes_on() {
+    let dir = bad_inputs();
+    let o = oauth_lint(
+        dir.path(),
+        &["check", ".", "does-not-exist", "--format", "json"],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "the finding in retry.rs still fails the run"
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("error: broken.rs: could not parse: 2:13:"),
+        "{err}"
+    );
+    assert!(
+        err.contains("error: latin1.rs: could not read: not valid UTF-8"),
+        "{err}"
+    );
+    assert!(
+        err.contains("error: does-not-exist: no such file or directory"),
+        "{err}"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let files: Vec<&str> = doc["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["broken.rs", "does-not-exist", "latin1.rs"]);
+    assert_eq!(doc["summary"]["errors"], 3);
+    assert_eq!(doc["findings"][0]["file"], "retry.rs");
+    assert_eq!(doc["findings"][0]["lint"], "code_exchange_in_retry");
+    // Errors alone do not fail the run; `--strict` makes them.
+    let only_errors = oauth_lint(dir.path(), &["check", "broken.rs", "latin1.rs", "empty.rs"]);
+    assert_eq!(only_errors.status.code(), Some(0));
+    let strict = oauth_lint(dir.path(), &["check", "broken.rs", "--strict"]);
+    assert_eq!(strict.status.code(), Some(2));
+}
+
+#[test]
+fn a_deeply_nested_file_is_refused_not_crashed() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = format!(
+        "fn f() {{ let x = {}1{}; }}\n",
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
+    std::fs::write(dir.path().join("deep.rs"), deep).unwrap();
+    std::fs::write(dir.path().join("ok.rs"), "fn g() {}\n").unwrap();
+    let o = oauth_lint(dir.path(), &["check", ".", "--format", "short"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("deep.rs: could not parse: brackets nested"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).contains("in 1 file"), "{}", stdout(&o));
+}
+
+#[test]
+fn an_empty_directory_is_fine() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = oauth_lint(dir.path(), &["check", ".", "--format", "short"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).contains("0 findings (0 deny, 0 warn) in 0 files"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn a_broken_manifest_falls_back_to_walking_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Cargo.toml"), "[package\nname = ").unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::write(dir.path().join("src/main.rs"), "fn main() {}\n").unwrap();
+    let o = oauth_lint(dir.path(), &["--format", "short"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains("falling back to walking"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).contains("in 1 file"));
+}
+
+#[test]
+fn path_attributes_outside_the_workspace_are_refused() {
+    let outer = tempfile::tempdir().unwrap();
+    let ws = outer.path().join("ws");
+    std::fs::create_dir_all(ws.join("src")).unwrap();
+    std::fs::write(outer.path().join("secret.rs"), "fn secret() {}\n").unwrap();
+    std::fs::write(
+        ws.join("Cargo.toml"),
+        "[package]\nname = \"ws\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        ws.join("src/main.rs"),
+        "#[path = \"../../secret.rs\"]\nmod secret;\nmod cycle;\nfn main() {}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        ws.join("src/cycle.rs"),
+        "#[path = \"main.rs\"]\nmod again;\n",
+    )
+    .unwrap();
+    let o = oauth_lint(&ws, &["--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let msgs: Vec<String> = doc["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("outside the workspace root")),
+        "{msgs:?}"
+    );
+    assert_eq!(
+        doc["summary"]["files"], 2,
+        "main.rs and cycle.rs, each once"
+    );
+}
