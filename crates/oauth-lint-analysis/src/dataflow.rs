@@ -26,6 +26,13 @@ const MAX_ROUNDS: usize = 12;
 const MAX_FIELD_DEPTH: usize = 3;
 const MAX_CLOSURE_NESTING: usize = 12;
 const MAX_EVAL_DEPTH: u32 = 400;
+/// Values keep known fields this many levels deep; deeper ones fall back to origins. This keeps
+/// the domain finite, so summaries converge (a method that stores into `self` and returns it,
+/// called on its own result, would otherwise nest without end).
+const MAX_VAL_DEPTH: usize = 3;
+/// Expression evaluations per function and round. Past it the rest of the function is not
+/// followed: deterministic, unlike a time limit, and it bounds pathological generated code.
+const MAX_STEPS: u32 = 200_000;
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum OriginKind {
@@ -156,6 +163,30 @@ impl Val {
         }
         if self.path_tail != other.path_tail {
             self.path_tail = None;
+        }
+    }
+
+    /// Drops known fields below `depth` levels (their origins stay).
+    fn truncate(&mut self, depth: usize) {
+        if depth == 0 {
+            let fields = std::mem::take(&mut self.fields);
+            for (_, f) in fields {
+                self.origins.extend(f.origins);
+            }
+        } else {
+            for f in self.fields.values_mut() {
+                f.truncate(depth - 1);
+            }
+        }
+        for code in [
+            self.pending.as_mut().and_then(|p| p.code.as_mut()),
+            self.http.as_mut().and_then(|h| h.body.code.as_mut()),
+            self.body.as_mut().and_then(|b| b.code.as_mut()),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            code.truncate(depth.saturating_sub(1));
         }
     }
 
@@ -363,6 +394,7 @@ impl<'a> Engine<'a> {
             pending_closures: BTreeMap::new(),
             closure_nesting: 0,
             eval_depth: 0,
+            steps: 0,
         };
         collect_closures(&def.body, &mut cx.closures);
         let mut st = State::new();
@@ -411,6 +443,7 @@ impl<'a> Engine<'a> {
         returns.results.clear();
         returns.test = None;
         returns.closure = None;
+        returns.truncate(MAX_VAL_DEPTH);
         cx.summary.returns = returns;
         cx.summary
     }
@@ -544,9 +577,10 @@ impl<'a> Engine<'a> {
     // ----- expressions ----------------------------------------------------------------------
 
     fn eval(&mut self, cx: &mut FnCx<'a>, e: &'a Expr, st: &mut State) -> Val {
-        if !st.alive || cx.eval_depth > MAX_EVAL_DEPTH {
+        if !st.alive || cx.eval_depth > MAX_EVAL_DEPTH || cx.steps > MAX_STEPS {
             return Val::default();
         }
+        cx.steps += 1;
         cx.eval_depth += 1;
         let v = self.eval_inner(cx, e, st);
         cx.eval_depth -= 1;
@@ -841,6 +875,8 @@ impl<'a> Engine<'a> {
                     && segs.len() == 1
                     && let Some(b) = st.env.get_mut(&segs[0])
                 {
+                    let mut v = v;
+                    v.truncate(MAX_VAL_DEPTH);
                     b.fields.insert(name.clone(), v);
                 }
             }
@@ -1268,7 +1304,8 @@ impl<'a> Engine<'a> {
             );
             result.join_with(&r);
         }
-        let returned = self.instantiate(&summary.returns, callees, args, cx, call_span);
+        let mut returned = self.instantiate(&summary.returns, callees, args, cx, call_span);
+        returned.truncate(MAX_VAL_DEPTH);
         result.join_with(&returned);
         result
     }
@@ -1853,10 +1890,13 @@ impl<'a> Engine<'a> {
                 method,
                 "or_else" | "unwrap_or_else" | "map_err" | "or_else_async"
             );
-            let mut out = if matches!(
-                method,
-                "find" | "filter" | "inspect" | "map_err" | "skip_while" | "take_while"
-            ) {
+            // Error handlers (`unwrap_or_else`, `or_else`, `map_err`) pass the success value
+            // through; filters pass their receiver through.
+            let mut out = if on_error
+                || matches!(
+                    method,
+                    "find" | "filter" | "inspect" | "skip_while" | "take_while"
+                ) {
                 recv.clone()
             } else {
                 Val::default()
@@ -2257,6 +2297,7 @@ struct FnCx<'a> {
     pending_closures: BTreeMap<u32, State>,
     closure_nesting: usize,
     eval_depth: u32,
+    steps: u32,
 }
 
 fn is_param(engine: &Engine<'_>, cx: &FnCx<'_>, v: &Val) -> bool {
