@@ -166,11 +166,18 @@ fn cargo_crates(
         .output();
     let meta: Result<Metadata, String> = match result {
         Err(e) => Err(format!("could not run cargo: {e}")),
-        Ok(o) if !o.status.success() => Err(String::from_utf8_lossy(&o.stderr)
-            .lines()
-            .find(|l| l.starts_with("error"))
-            .unwrap_or("cargo metadata failed")
-            .to_string()),
+        Ok(o) if !o.status.success() => {
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            let reason = stderr
+                .lines()
+                .find_map(|l| l.strip_prefix("error: "))
+                .unwrap_or("it exited with an error")
+                .trim_end_matches(':');
+            Err(format!(
+                "`cargo metadata` failed for `{}`: {reason}",
+                manifest.display()
+            ))
+        }
         Ok(o) => {
             serde_json::from_slice(&o.stdout).map_err(|e| format!("unreadable cargo metadata: {e}"))
         }

@@ -33,6 +33,9 @@ const MAX_VAL_DEPTH: usize = 3;
 /// Expression evaluations per function and round. Past it the rest of the function is not
 /// followed: deterministic, unlike a time limit, and it bounds pathological generated code.
 const MAX_STEPS: u32 = 200_000;
+/// Origins one value keeps. A value that may come from more places than this is not one code
+/// that matters; the bound keeps joins cheap and the domain finite.
+const MAX_ORIGINS: usize = 24;
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum OriginKind {
@@ -122,6 +125,9 @@ struct Val {
 impl Val {
     fn join_with(&mut self, other: &Val) {
         self.origins.extend(other.origins.iter().copied());
+        while self.origins.len() > MAX_ORIGINS {
+            self.origins.pop_last();
+        }
         for (k, v) in &other.fields {
             match self.fields.get_mut(k) {
                 Some(mine) => mine.join_with(v),
@@ -188,6 +194,19 @@ impl Val {
         {
             code.truncate(depth.saturating_sub(1));
         }
+    }
+
+    /// The join of several values; a literal survives when it is the only value.
+    fn join_all<'v>(vals: impl IntoIterator<Item = &'v Val>) -> Val {
+        let mut iter = vals.into_iter();
+        let Some(first) = iter.next() else {
+            return Val::default();
+        };
+        let mut out = first.clone();
+        for v in iter {
+            out.join_with(v);
+        }
+        out
     }
 
     fn joined(mut self, other: &Val) -> Val {
@@ -286,17 +305,7 @@ pub(crate) struct Summary {
     returns: Val,
 }
 
-impl Summary {
-    fn is_interesting(&self) -> bool {
-        !self.exchange_params.is_empty()
-            || !self.repeats.is_empty()
-            || !self.returns.origins.is_empty()
-            || self.returns.pending.is_some()
-            || self.returns.http.is_some()
-            || self.returns.body.is_some()
-            || self.returns.retrying.is_some()
-    }
-}
+impl Summary {}
 
 enum CtxKind {
     Loop {
@@ -370,6 +379,26 @@ impl<'a> Engine<'a> {
             .into_iter()
             .filter(ExchangeFact::has_findings)
             .collect()
+    }
+
+    /// Whether a summary says anything about codes. Most functions return values we know
+    /// nothing about; applying their summaries would cost time and change nothing.
+    fn summary_matters(&self, s: &Summary) -> bool {
+        !s.exchange_params.is_empty() || !s.repeats.is_empty() || self.val_matters(&s.returns, 0)
+    }
+
+    fn val_matters(&self, v: &Val, depth: usize) -> bool {
+        v.pending.is_some()
+            || v.http.is_some()
+            || v.body.is_some()
+            || v.retrying.is_some()
+            || v.origins.iter().any(|&o| {
+                !matches!(
+                    self.origins[o as usize].kind,
+                    OriginKind::Unknown | OriginKind::LoopItem | OriginKind::Literal
+                )
+            })
+            || (depth < MAX_VAL_DEPTH && v.fields.values().any(|f| self.val_matters(f, depth + 1)))
     }
 
     fn intern(&mut self, origin: Origin) -> u32 {
@@ -658,6 +687,9 @@ impl<'a> Engine<'a> {
                 for arm in arms {
                     let mut arm_st = st.clone();
                     refine_by_pat(&arm.pat, &v, &mut arm_st);
+                    if pat_mentions(&arm.pat, DPOP_NONCE) {
+                        arm_st.dpop = true;
+                    }
                     self.bind(&arm.pat, &v, &mut arm_st);
                     if let Some(guard) = &arm.guard {
                         let (t, _) = self.eval_cond(cx, guard, &mut arm_st);
@@ -823,11 +855,8 @@ impl<'a> Engine<'a> {
                 v
             }
             Expr::Array { elems, .. } => {
-                let mut v = Val::default();
-                for el in elems {
-                    let ev = self.eval(cx, el, st);
-                    v.join_with(&ev);
-                }
+                let vals: Vec<Val> = elems.iter().map(|e| self.eval(cx, e, st)).collect();
+                let mut v = Val::join_all(&vals);
                 v.fields.clear();
                 v
             }
@@ -987,7 +1016,7 @@ impl<'a> Engine<'a> {
                     then_st.set_status(sites, t);
                     else_st.set_status(sites, e);
                 }
-                if mentions(cond, "dpop_nonce", 0) {
+                if mentions(cond, DPOP_NONCE, 0) {
                     then_st.dpop = true;
                 }
                 (then_st, else_st)
@@ -1095,14 +1124,15 @@ impl<'a> Engine<'a> {
             if d.anchor.file != cx.file || !span.contains(d.anchor.span) {
                 continue;
             }
+            // A closure parameter called on every iteration: this function is a retry helper.
+            if let Some(param) = d.invoked_param {
+                cx.summary.repeats.insert(param);
+                continue;
+            }
             if self.is_fresh(&d.origins, cx.file, span) {
                 continue;
             }
             if d.assigned_after.iter().any(|v| dispatch.contains(v)) {
-                continue;
-            }
-            if let Some(param) = d.invoked_param {
-                cx.summary.repeats.insert(param);
                 continue;
             }
             if self.reporting
@@ -1230,7 +1260,7 @@ impl<'a> Engine<'a> {
             let Some(s) = self.summaries.get(c) else {
                 continue;
             };
-            if !s.is_interesting() {
+            if !self.summary_matters(s) {
                 continue;
             }
             used.push(*c);
@@ -1545,11 +1575,7 @@ impl<'a> Engine<'a> {
             .iter()
             .any(|p| path_matches(&path, p))
         {
-            let mut v = Val::default();
-            for a in &argv {
-                v.join_with(a);
-            }
-            return v;
+            return Val::join_all(&argv);
         }
         // Tuple structs and enum variants (`Query(q)`, `Creds(code)`): fields by position.
         if segs
@@ -1745,6 +1771,24 @@ impl<'a> Engine<'a> {
                     && args.get(cond.index).and_then(Expr::as_str_lit) != Some(cond.equals.as_str())
                 {
                     continue;
+                }
+                if let Some(kind) = &rule.arg_kind {
+                    // The code rides on a pending request passed as an argument.
+                    let Some(p) = rule
+                        .code_arg
+                        .and_then(|i| argv.get(i))
+                        .and_then(|a| a.pending.as_ref())
+                        .filter(|p| &p.kind == kind)
+                    else {
+                        continue;
+                    };
+                    let Some(code) = p.code.as_deref().cloned() else {
+                        continue;
+                    };
+                    let anchor = p.anchor;
+                    let retrying = recv.retrying;
+                    let via = ExchangeVia::Pending(method.to_string());
+                    return self.exchange(cx, &code, anchor, span, &via, retrying, st);
                 }
                 let code = match (&rule.receiver_kind, rule.code_arg) {
                     (Some(kind), arg) => {
@@ -2054,11 +2098,8 @@ impl<'a> Engine<'a> {
                 v
             }
             MacroKind::Exprs(es) => {
-                let mut v = Val::default();
-                for e in es {
-                    let ev = self.eval(cx, e, st);
-                    v.join_with(&ev);
-                }
+                let vals: Vec<Val> = es.iter().map(|e| self.eval(cx, e, st)).collect();
+                let mut v = Val::join_all(&vals);
                 v.fields.clear();
                 v
             }
@@ -2487,6 +2528,20 @@ fn dispatch_vars(e: &Expr, out: &mut BTreeSet<String>) {
     }
 }
 
+/// The DPoP `use_dpop_nonce` error (RFC 9449): the server rejects the request before it
+/// consumes the code, so the one resend that follows is not a retry of a redeemed code.
+const DPOP_NONCE: &str = "dpopnonce";
+
+/// Whether `text`, lowercased and without underscores, contains `needle`.
+fn names(text: &str, needle: &str) -> bool {
+    let folded: String = text
+        .chars()
+        .filter(|c| *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect();
+    folded.contains(needle)
+}
+
 /// Whether an identifier or string in `e` mentions `needle` (the DPoP nonce resend check).
 fn mentions(e: &Expr, needle: &str, depth: u32) -> bool {
     if depth > 32 {
@@ -2494,22 +2549,22 @@ fn mentions(e: &Expr, needle: &str, depth: u32) -> bool {
     }
     let d = depth + 1;
     match e {
-        Expr::Str { value, .. } => value.contains(needle),
-        Expr::Path { segs, .. } => segs.iter().any(|s| s.contains(needle)),
+        Expr::Str { value, .. } => names(value, needle),
+        Expr::Path { segs, .. } => segs.iter().any(|s| names(s, needle)),
         Expr::Method {
             receiver,
             method,
             args,
             ..
         } => {
-            method.contains(needle)
+            names(method, needle)
                 || mentions(receiver, needle, d)
                 || args.iter().any(|a| mentions(a, needle, d))
         }
         Expr::Call { callee, args, .. } => {
             mentions(callee, needle, d) || args.iter().any(|a| mentions(a, needle, d))
         }
-        Expr::Field { base, name, .. } => name.contains(needle) || mentions(base, needle, d),
+        Expr::Field { base, name, .. } => names(name, needle) || mentions(base, needle, d),
         Expr::Unary { inner, .. } | Expr::Await { inner, .. } | Expr::Try { inner, .. } => {
             mentions(inner, needle, d)
         }
@@ -2525,9 +2580,16 @@ fn mentions(e: &Expr, needle: &str, depth: u32) -> bool {
 
 fn pat_mentions(p: &Pat, needle: &str) -> bool {
     match p {
-        Pat::Path(segs) | Pat::TupleStruct { path: segs, .. } | Pat::Struct { path: segs, .. } => {
-            segs.iter().any(|s| s.contains(needle))
+        Pat::Path(segs) => segs.iter().any(|s| names(s, needle)),
+        Pat::TupleStruct { path, elems } => {
+            path.iter().any(|s| names(s, needle)) || elems.iter().any(|e| pat_mentions(e, needle))
         }
+        Pat::Struct { path, fields } => {
+            path.iter().any(|s| names(s, needle))
+                || fields.iter().any(|(_, f)| pat_mentions(f, needle))
+        }
+        Pat::Or(ps) | Pat::Tuple(ps) => ps.iter().any(|e| pat_mentions(e, needle)),
+        Pat::Bind { sub: Some(sub), .. } => pat_mentions(sub, needle),
         _ => false,
     }
 }

@@ -15,6 +15,8 @@ pub struct FnId {
     pub idx: u32,
 }
 
+const MAX_METHOD_CANDIDATES: usize = 4;
+
 /// alias -> path, for one module of one file.
 type UseMap<'a> = BTreeMap<&'a str, &'a [String]>;
 
@@ -222,19 +224,26 @@ impl<'a> Index<'a> {
         }
     }
 
-    /// Resolves a method call by name and arity (`args` excludes the receiver).
+    /// Resolves a method call by name and arity (`args` excludes the receiver). A name with
+    /// more than `MAX_METHOD_CANDIDATES` methods of that arity is a trait method implemented by
+    /// many types (`next`, `fmt`, `poll`): without types the call cannot be resolved, and it is
+    /// left unresolved rather than merged over every implementation.
     pub(crate) fn resolve_method(&self, caller: FnId, name: &str, args: usize) -> Vec<FnId> {
         let krate = self.files[caller.file as usize].crate_id;
         let Some(cands) = self.fns_by_name.get(&(krate, name)) else {
             return Vec::new();
         };
-        cands
+        let found: Vec<FnId> = cands
             .iter()
             .copied()
             .filter(|id| {
                 let f = self.fn_def(*id);
                 f.has_self && f.params.len() == args + 1
             })
-            .collect()
+            .collect();
+        if found.len() > MAX_METHOD_CANDIDATES {
+            return Vec::new();
+        }
+        found
     }
 }

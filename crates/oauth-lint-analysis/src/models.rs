@@ -78,6 +78,9 @@ pub struct ExchangeRule {
     /// The code is carried by the receiver, a pending request of this kind.
     #[serde(default)]
     pub receiver_kind: Option<String>,
+    /// Argument `code_arg` is a pending request of this kind that carries the code.
+    #[serde(default)]
+    pub arg_kind: Option<String>,
     /// Only calls with exactly this many arguments.
     #[serde(default)]
     pub arity: Option<usize>,
