@@ -348,7 +348,7 @@ fn load_crates(crates: &[CrateRoots], jobs: usize, out: &mut Discovered) {
                         if !krate.walked {
                             for m in &ir.mods {
                                 match child_module(&job, m, &boundary) {
-                                    Ok(child) => next.push(child),
+                                    Ok(children) => next.extend(children),
                                     Err(message) => out.errors.push(FileError {
                                         path: job.path.clone(),
                                         message,
@@ -377,19 +377,17 @@ fn child_module(
     parent: &Job,
     decl: &oauth_lint_analysis::ir::ModDecl,
     boundary: &Path,
-) -> Result<Job, String> {
+) -> Result<Vec<Job>, String> {
     let dir = parent.path.parent().unwrap_or(Path::new("."));
     let mut module = decl.module.clone();
     module.push(decl.name.clone());
     // Inline modules between the file's own module and the declaration add directories.
     let inline: Vec<&String> = decl.module.iter().skip(parent.module.len()).collect();
-    let path = if let Some(p) = &decl.path_attr {
-        let mut d = dir.to_path_buf();
-        for m in &inline {
-            d.push(m.as_str());
-        }
-        d.join(p)
-    } else {
+    let mut attr_dir = dir.to_path_buf();
+    for m in &inline {
+        attr_dir.push(m.as_str());
+    }
+    let default_path = {
         let mut d = dir.to_path_buf();
         if !parent.mod_rs
             && let Some(stem) = parent.path.file_stem()
@@ -407,27 +405,48 @@ fn child_module(
             nested
         }
     };
-    let Ok(canonical) = std::fs::canonicalize(&path) else {
-        return Err(format!(
-            "file for module `{}` not found (looked for `{}`)",
-            decl.name,
-            path.display()
-        ));
+    // (path, whether it came from a path attribute)
+    let candidates: Vec<(PathBuf, bool)> = if let Some(p) = &decl.path_attr {
+        vec![(attr_dir.join(p), true)]
+    } else if decl.cfg_paths.is_empty() {
+        vec![(default_path, false)]
+    } else {
+        let mut c: Vec<(PathBuf, bool)> = decl
+            .cfg_paths
+            .iter()
+            .map(|p| (attr_dir.join(p), true))
+            .filter(|(p, _)| p.is_file())
+            .collect();
+        if default_path.is_file() || c.is_empty() {
+            c.push((default_path, false));
+        }
+        c
     };
-    if !canonical.starts_with(boundary) {
-        return Err(format!(
-            "refused to read `{}` for module `{}`: it is outside the workspace root",
-            path.display(),
-            decl.name
-        ));
+    let mut jobs = Vec::new();
+    for (path, from_attr) in candidates {
+        let Ok(canonical) = std::fs::canonicalize(&path) else {
+            return Err(format!(
+                "file for module `{}` not found (looked for `{}`)",
+                decl.name,
+                path.display()
+            ));
+        };
+        if !canonical.starts_with(boundary) {
+            return Err(format!(
+                "refused to read `{}` for module `{}`: it is outside the workspace root",
+                path.display(),
+                decl.name
+            ));
+        }
+        let mod_rs = from_attr || path.file_name().is_some_and(|n| n == "mod.rs");
+        jobs.push(Job {
+            path,
+            crate_id: parent.crate_id,
+            module: module.clone(),
+            mod_rs,
+        });
     }
-    let mod_rs = decl.path_attr.is_some() || path.file_name().is_some_and(|n| n == "mod.rs");
-    Ok(Job {
-        path,
-        crate_id: parent.crate_id,
-        module,
-        mod_rs,
-    })
+    Ok(jobs)
 }
 
 /// Reads and lowers files on `jobs` threads with large stacks; results keep the input order.

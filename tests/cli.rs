@@ -433,3 +433,98 @@ fn path_attributes_outside_the_workspace_are_refused() {
         "main.rs and cycle.rs, each once"
     );
 }
+
+#[test]
+fn cfg_attr_path_alternatives_are_all_read() {
+    let ws = tempfile::tempdir().unwrap();
+    let p = ws.path();
+    std::fs::create_dir_all(p.join("src/sys")).unwrap();
+    std::fs::write(
+        p.join("Cargo.toml"),
+        "[package]\nname = \"plat\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("src/main.rs"),
+        "#[cfg_attr(unix, path = \"sys/unix.rs\")]\n#[cfg_attr(windows, path = \"sys/windows.rs\")]\nmod sys;\nfn main() {}\n",
+    )
+    .unwrap();
+    let retry = "pub async fn f(client: C, http: H, code: String) {\n    for _ in 0..3 {\n        let _ = client.exchange_code(AuthorizationCode::new(code.clone())).request_async(&http).await;\n    }\n}\n";
+    std::fs::write(p.join("src/sys/unix.rs"), retry).unwrap();
+    std::fs::write(p.join("src/sys/windows.rs"), retry).unwrap();
+    let o = oauth_lint(p, &["--format", "short"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("src/sys/unix.rs:3:"), "{out}");
+    assert!(out.contains("src/sys/windows.rs:3:"), "{out}");
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+}
+
+fn two_package_workspace() -> tempfile::TempDir {
+    let ws = tempfile::tempdir().unwrap();
+    let p = ws.path();
+    std::fs::write(
+        p.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"alpha\", \"beta\"]\nresolver = \"2\"\n",
+    )
+    .unwrap();
+    for (name, body) in [
+        (
+            "alpha",
+            "fn main() { let c = std::env::var(\"AUTH_CODE\").unwrap(); let _ = CLIENT.exchange_code(AuthorizationCode::new(c)).request(&HTTP); }\n",
+        ),
+        ("beta", "fn main() {}\n"),
+    ] {
+        std::fs::create_dir_all(p.join(name).join("src")).unwrap();
+        std::fs::write(
+            p.join(name).join("Cargo.toml"),
+            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        )
+        .unwrap();
+        std::fs::write(p.join(name).join("src/main.rs"), body).unwrap();
+    }
+    ws
+}
+
+#[test]
+fn cargo_style_package_selection() {
+    let ws = two_package_workspace();
+    let p = ws.path();
+    let all = oauth_lint(p, &["--format", "short"]);
+    assert_eq!(all.status.code(), Some(1));
+    assert!(
+        stdout(&all).contains("alpha/src/main.rs:1:"),
+        "{}",
+        stdout(&all)
+    );
+    assert!(stdout(&all).contains("in 2 files"));
+    let beta = oauth_lint(p, &["-p", "beta", "--format", "short"]);
+    assert_eq!(beta.status.code(), Some(0));
+    assert!(stdout(&beta).contains("in 1 file"));
+    let excluded = oauth_lint(
+        p,
+        &["--workspace", "--exclude", "alpha", "--format", "short"],
+    );
+    assert_eq!(excluded.status.code(), Some(0));
+    assert!(stdout(&excluded).contains("in 1 file"));
+    // Inside a member, that package only; --manifest-path points anywhere.
+    let inside = oauth_lint(&p.join("beta"), &["--format", "short"]);
+    assert!(stdout(&inside).contains("in 1 file"), "{}", stdout(&inside));
+    let manifest = p.join("alpha/Cargo.toml");
+    let by_manifest = oauth_lint(
+        &common::root(),
+        &[
+            "--manifest-path",
+            manifest.to_str().unwrap(),
+            "--format",
+            "short",
+        ],
+    );
+    assert_eq!(by_manifest.status.code(), Some(1));
+    let unknown = oauth_lint(p, &["-p", "gamma", "--format", "json"]);
+    assert!(
+        stderr(&unknown).contains("package `gamma` is not in this workspace"),
+        "{}",
+        stderr(&unknown)
+    );
+}

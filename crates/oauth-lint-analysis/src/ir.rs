@@ -77,6 +77,9 @@ pub struct ModDecl {
     pub module: Vec<String>,
     pub name: String,
     pub path_attr: Option<String>,
+    /// `#[cfg_attr(pred, path = "..")]` alternatives: the cfg cannot be evaluated, so each
+    /// existing one is read.
+    pub cfg_paths: Vec<String>,
     pub span: Span,
 }
 

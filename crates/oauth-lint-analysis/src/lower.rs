@@ -127,6 +127,34 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
     })
 }
 
+fn cfg_paths(attrs: &[syn::Attribute]) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in attrs {
+        if !attr.path().is_ident("cfg_attr") {
+            continue;
+        }
+        let Ok(list) = attr.meta.require_list() else {
+            continue;
+        };
+        let parser = Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated;
+        let Ok(metas) = parser.parse2(list.tokens.clone()) else {
+            continue;
+        };
+        for meta in metas.iter().skip(1) {
+            if let syn::Meta::NameValue(nv) = meta
+                && nv.path.is_ident("path")
+                && let syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) = &nv.value
+            {
+                out.push(s.value());
+            }
+        }
+    }
+    out
+}
+
 fn type_last_ident(ty: &syn::Type) -> Option<String> {
     match ty {
         syn::Type::Path(tp) => tp.path.segments.last().map(|s| s.ident.to_string()),
@@ -199,6 +227,7 @@ impl Lowerer<'_> {
                         module: module.to_vec(),
                         name: m.ident.to_string(),
                         path_attr: path_attr(&m.attrs),
+                        cfg_paths: cfg_paths(&m.attrs),
                         span: self.span(m.span()),
                     });
                 }
