@@ -52,6 +52,8 @@ enum OriginKind {
     Unknown,
     /// The element bound by a `for` loop or `while let`: a new value each iteration.
     LoopItem,
+    /// The counter of `for i in a..b`.
+    Counter,
 }
 
 /// Where a value comes from. `at` is its identity (two values with the same origin hold the same
@@ -95,6 +97,8 @@ struct Pending {
     kind: String,
     code: Option<Box<Val>>,
     anchor: Loc,
+    /// Origins of the client and the other arguments the request was built with.
+    context: BTreeSet<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,6 +106,8 @@ struct Http {
     body: Body,
     /// Where the code-bearing body or URL was attached.
     anchor: Option<Loc>,
+    /// Origins of the client and URL the request was started with.
+    context: BTreeSet<u32>,
 }
 
 /// An abstract value.
@@ -231,6 +237,9 @@ struct Done {
     assigned_after: BTreeSet<String>,
     /// A call of a closure parameter rather than an exchange.
     invoked_param: Option<usize>,
+    /// Origins of the client and other arguments of the exchange: an exchange made with a
+    /// loop's item (`for p in providers { p.client.exchange_code(..) }`) is per-item work.
+    context: BTreeSet<u32>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -277,6 +286,7 @@ impl State {
                     }
                     mine.origins.extend(d.origins);
                     mine.assigned_after.extend(d.assigned_after);
+                    mine.context.extend(d.context);
                 }
                 None => {
                     out.done.insert(k, d);
@@ -395,7 +405,10 @@ impl<'a> Engine<'a> {
             || v.origins.iter().any(|&o| {
                 !matches!(
                     self.origins[o as usize].kind,
-                    OriginKind::Unknown | OriginKind::LoopItem | OriginKind::Literal
+                    OriginKind::Unknown
+                        | OriginKind::LoopItem
+                        | OriginKind::Counter
+                        | OriginKind::Literal
                 )
             })
             || (depth < MAX_VAL_DEPTH && v.fields.values().any(|f| self.val_matters(f, depth + 1)))
@@ -1042,10 +1055,15 @@ impl<'a> Engine<'a> {
         let mut body_st = st.clone();
         let mut exit_st = State::dead();
         match kind {
-            LoopKind::For => {
+            LoopKind::For | LoopKind::ForRange => {
                 let iter = head.map_or_else(Val::default, |h| self.eval(cx, h, &mut body_st));
                 let head_span = head.map_or(span, Expr::span);
-                let mut item = self.new_val(cx, OriginKind::LoopItem, head_span, None);
+                let kind = if kind == LoopKind::ForRange {
+                    OriginKind::Counter
+                } else {
+                    OriginKind::LoopItem
+                };
+                let mut item = self.new_val(cx, kind, head_span, None);
                 item.join_with(&Val {
                     origins: iter.origins.clone(),
                     ..Val::default()
@@ -1133,6 +1151,15 @@ impl<'a> Engine<'a> {
                 continue;
             }
             if d.assigned_after.iter().any(|v| dispatch.contains(v)) {
+                continue;
+            }
+            let per_item = d.context.iter().any(|&o| {
+                let origin = &self.origins[o as usize];
+                origin.kind == OriginKind::LoopItem
+                    && origin.at.file == cx.file
+                    && span.contains(origin.at.span)
+            });
+            if per_item {
                 continue;
             }
             if self.reporting
@@ -1323,6 +1350,14 @@ impl<'a> Engine<'a> {
         }
         if any {
             let retrying = args.iter().find_map(|a| a.retrying);
+            let code_params: BTreeSet<usize> =
+                summary.exchange_params.iter().map(|(i, _)| *i).collect();
+            let context: BTreeSet<u32> = args
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !code_params.contains(i))
+                .flat_map(|(_, v)| v.origins.iter().copied())
+                .collect();
             let r = self.exchange(
                 cx,
                 &exchanged,
@@ -1330,6 +1365,7 @@ impl<'a> Engine<'a> {
                 call_span,
                 &ExchangeVia::Wrapper(name.to_string()),
                 retrying,
+                &context,
                 st,
             );
             result.join_with(&r);
@@ -1439,6 +1475,7 @@ impl<'a> Engine<'a> {
                     anchor: Self::loc(cx, span),
                     assigned_after: BTreeSet::new(),
                     invoked_param: Some(i),
+                    context: BTreeSet::new(),
                 },
             );
         }
@@ -1518,6 +1555,7 @@ impl<'a> Engine<'a> {
             && let Some(code) = argv.get(i)
         {
             let retrying = argv.iter().find_map(|a| a.retrying);
+            let context = context_of(&argv, Some(i));
             return self.exchange(
                 cx,
                 code,
@@ -1525,6 +1563,7 @@ impl<'a> Engine<'a> {
                 span,
                 &ExchangeVia::Library(name),
                 retrying,
+                &context,
                 st,
             );
         }
@@ -1537,6 +1576,7 @@ impl<'a> Engine<'a> {
                         .and_then(|i| argv.get(i))
                         .map(|v| Box::new(v.clone())),
                     anchor: Self::loc(cx, *cspan),
+                    context: context_of(&argv, rule.code_arg),
                 })),
                 ..Val::default()
             };
@@ -1670,7 +1710,12 @@ impl<'a> Engine<'a> {
         v
     }
 
-    fn start_http(&mut self, cx: &FnCx<'a>, url: &Val, span: Span, retrying: Option<Loc>) -> Val {
+    fn start_http(&mut self, cx: &FnCx<'a>, url: &Val, span: Span, client: Option<&Val>) -> Val {
+        let retrying = client.and_then(|c| c.retrying);
+        let mut context = url.origins.clone();
+        if let Some(c) = client {
+            context.extend(c.origins.iter().copied());
+        }
         let mut body = url.body.as_deref().cloned().unwrap_or_default();
         if let Some(lit) = &url.lit
             && self.models.is_token_url(lit)
@@ -1679,7 +1724,11 @@ impl<'a> Engine<'a> {
         }
         let anchor = body.code.is_some().then(|| Self::loc(cx, span));
         Val {
-            http: Some(Box::new(Http { body, anchor })),
+            http: Some(Box::new(Http {
+                body,
+                anchor,
+                context,
+            })),
             retrying: retrying.or(url.retrying),
             ..Val::default()
         }
@@ -1705,6 +1754,7 @@ impl<'a> Engine<'a> {
             call_span,
             &ExchangeVia::Http,
             retrying,
+            &http.context,
             st,
         )
     }
@@ -1788,19 +1838,26 @@ impl<'a> Engine<'a> {
                     let anchor = p.anchor;
                     let retrying = recv.retrying;
                     let via = ExchangeVia::Pending(method.to_string());
-                    return self.exchange(cx, &code, anchor, span, &via, retrying, st);
+                    let mut context = p.context.clone();
+                    context.extend(recv.origins.iter().copied());
+                    return self.exchange(cx, &code, anchor, span, &via, retrying, &context, st);
                 }
+                let mut context = context_of(&argv, rule.code_arg);
                 let code = match (&rule.receiver_kind, rule.code_arg) {
                     (Some(kind), arg) => {
                         let Some(p) = recv.pending.as_ref().filter(|p| &p.kind == kind) else {
                             continue;
                         };
+                        context.extend(p.context.iter().copied());
                         match arg {
                             Some(i) => argv.get(i).cloned().map(|v| (v, loc)),
                             None => p.code.as_ref().map(|c| ((**c).clone(), p.anchor)),
                         }
                     }
-                    (None, Some(i)) => argv.get(i).cloned().map(|v| (v, loc)),
+                    (None, Some(i)) => {
+                        context.extend(recv.origins.iter().copied());
+                        argv.get(i).cloned().map(|v| (v, loc))
+                    }
                     (None, None) => None,
                 };
                 let Some((code, anchor)) = code else { continue };
@@ -1812,7 +1869,7 @@ impl<'a> Engine<'a> {
                 } else {
                     ExchangeVia::Library(method.to_string())
                 };
-                return self.exchange(cx, &code, anchor, span, &via, retrying, st);
+                return self.exchange(cx, &code, anchor, span, &via, retrying, &context, st);
             }
         }
         if let Some(rules) = models.pending_methods.get(method) {
@@ -1828,6 +1885,11 @@ impl<'a> Engine<'a> {
                             .and_then(|i| argv.get(i))
                             .map(|v| Box::new(v.clone())),
                         anchor: loc,
+                        context: {
+                            let mut c = context_of(&argv, rule.code_arg);
+                            c.extend(recv.origins.iter().copied());
+                            c
+                        },
                     })),
                     retrying: recv.retrying,
                     ..Val::default()
@@ -1844,7 +1906,7 @@ impl<'a> Engine<'a> {
             });
             if method_ok {
                 let url = argv.get(rule.url_arg).cloned().unwrap_or_default();
-                return self.start_http(cx, &url, name_span, recv.retrying);
+                return self.start_http(cx, &url, name_span, Some(&recv));
             }
         }
         if let Some(rule) = models.http_body_methods.get(method)
@@ -2172,6 +2234,7 @@ impl<'a> Engine<'a> {
         call_span: Span,
         via: &ExchangeVia,
         retrying: Option<Loc>,
+        context: &BTreeSet<u32>,
         st: &mut State,
     ) -> Val {
         let site = self.site_id(anchor);
@@ -2218,8 +2281,11 @@ impl<'a> Engine<'a> {
                 .collect();
             let origin_label = code.origins.iter().find_map(|&o| {
                 let origin = &self.origins[o as usize];
-                (!matches!(origin.kind, OriginKind::Unknown | OriginKind::LoopItem))
-                    .then_some(origin.label)
+                (!matches!(
+                    origin.kind,
+                    OriginKind::Unknown | OriginKind::LoopItem | OriginKind::Counter
+                ))
+                .then_some(origin.label)
             });
             let item = cx.def.item_path.clone();
             if let Some(fact) = self.sites.get_mut(site as usize) {
@@ -2302,6 +2368,7 @@ impl<'a> Engine<'a> {
                 anchor,
                 assigned_after: BTreeSet::new(),
                 invoked_param: None,
+                context: context.clone(),
             },
         );
         let mut v = self.unknown(cx, call_span);
@@ -2362,6 +2429,16 @@ fn find_loop<'c>(ctxs: &'c mut [Ctx], label: Option<&str>) -> Option<&'c mut Ctx
         }
     }
     None
+}
+
+/// The origins of `vals` except the one at `skip` (the code itself): what an exchange was made
+/// with besides the code.
+fn context_of<'v>(vals: impl IntoIterator<Item = &'v Val>, skip: Option<usize>) -> BTreeSet<u32> {
+    vals.into_iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != skip)
+        .flat_map(|(_, v)| v.origins.iter().copied())
+        .collect()
 }
 
 /// In `match x { Ok(..) => .., Err(..) => .. }` and `if let Err(e) = x`, what the arm knows.
@@ -2625,7 +2702,7 @@ fn keyword_span(span: Span, kind: LoopKind) -> Span {
     let len = match kind {
         LoopKind::Loop => 4,
         LoopKind::While => 5,
-        LoopKind::For => 3,
+        LoopKind::For | LoopKind::ForRange => 3,
     };
     Span {
         hi: span.lo + len,

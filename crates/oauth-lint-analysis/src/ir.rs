@@ -183,6 +183,8 @@ pub enum LoopKind {
     Loop,
     While,
     For,
+    /// `for _ in a..b`: a counted loop, the shape of a hand-written retry.
+    ForRange,
 }
 
 /// An expression. Every node that a diagnostic can point at keeps its span.

@@ -575,7 +575,11 @@ impl Lowerer<'_> {
             },
             syn::Expr::ForLoop(f) => Expr::Loop {
                 span,
-                kind: LoopKind::For,
+                kind: if matches!(&*f.expr, syn::Expr::Range(_)) {
+                    LoopKind::ForRange
+                } else {
+                    LoopKind::For
+                },
                 label: f.label.as_ref().map(|l| l.name.ident.to_string()),
                 head: Some(self.boxed(&f.expr)),
                 pat: Some(self.pat(&f.pat)),
