@@ -1989,20 +1989,33 @@ impl<'a> Engine<'a> {
             _ => {}
         }
 
-        // Closures handed to adapters run here: `map`, `and_then`, `or_else`, `unwrap_or_else`.
+        // Closures handed to adapters run here. What the call returns depends on what the
+        // closure produces: the error or a side effect (`ok_or_else`, `map_err`, `inspect`,
+        // `context`): the receiver; a fallback (`unwrap_or_else`, `or_else`): the receiver or
+        // the fallback; a new value (`map`, `and_then`, ..): the closure's result.
         let closure_args: Vec<u32> = argv.iter().filter_map(|a| a.closure).collect();
         if !closure_args.is_empty() {
             let on_error = matches!(
                 method,
-                "or_else" | "unwrap_or_else" | "map_err" | "or_else_async"
+                "or_else" | "unwrap_or_else" | "map_err" | "or_else_async" | "inspect_err"
             );
-            // Error handlers (`unwrap_or_else`, `or_else`, `map_err`) pass the success value
-            // through; filters pass their receiver through.
-            let mut out = if on_error
-                || matches!(
-                    method,
-                    "find" | "filter" | "inspect" | "skip_while" | "take_while"
-                ) {
+            let keeps_receiver = matches!(
+                method,
+                "ok_or_else"
+                    | "map_err"
+                    | "inspect"
+                    | "inspect_err"
+                    | "filter"
+                    | "find"
+                    | "take_while"
+                    | "skip_while"
+                    | "context"
+                    | "with_context"
+                    | "wrap_err_with"
+                    | "wrap_err"
+            );
+            let fallback = matches!(method, "unwrap_or_else" | "or_else" | "or_else_async");
+            let mut out = if keeps_receiver || fallback {
                 recv.clone()
             } else {
                 Val::default()
@@ -2018,11 +2031,13 @@ impl<'a> Engine<'a> {
                 } else {
                     recv.clone()
                 };
-                let r = self.run_closure(cx, id, &[param.clone(), param], None, &mut branch);
-                if !matches!(
-                    method,
-                    "find" | "filter" | "inspect" | "skip_while" | "take_while"
-                ) {
+                let mut r = self.run_closure(cx, id, &[param.clone(), param], None, &mut branch);
+                if fallback {
+                    // A literal fallback is a default, not where the value comes from.
+                    r.origins
+                        .retain(|&o| self.origins[o as usize].kind != OriginKind::Literal);
+                }
+                if !keeps_receiver {
                     out.join_with(&r);
                 }
                 outcomes = State::join(outcomes, branch);
@@ -2033,9 +2048,8 @@ impl<'a> Engine<'a> {
                 ok.set_status(&recv.results, Status::Ok);
                 out.results.extend(recv.results.iter().copied());
                 *st = State::join(ok, outcomes);
-                if method == "map_err" {
-                    out = recv.clone();
-                }
+            } else if keeps_receiver {
+                *st = State::join(st.clone(), outcomes);
             } else {
                 *st = outcomes;
             }

@@ -86,8 +86,17 @@ fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// An identifier's name, without the `r#` of a raw identifier (`mod r#as;` is `as.rs`).
+fn ident(id: &syn::Ident) -> String {
+    let s = id.to_string();
+    match s.strip_prefix("r#") {
+        Some(raw) => raw.to_string(),
+        None => s,
+    }
+}
+
 fn path_segs(path: &syn::Path) -> Vec<String> {
-    path.segments.iter().map(|s| s.ident.to_string()).collect()
+    path.segments.iter().map(|s| ident(&s.ident)).collect()
 }
 
 fn attr_path(attr: &syn::Attribute) -> String {
@@ -219,13 +228,13 @@ impl Lowerer<'_> {
             }
             syn::Item::Mod(m) => {
                 let mut inner = module.to_vec();
-                inner.push(m.ident.to_string());
+                inner.push(ident(&m.ident));
                 if let Some((_, items)) = &m.content {
                     self.items(items, &inner);
                 } else {
                     self.out.mods.push(ModDecl {
                         module: module.to_vec(),
-                        name: m.ident.to_string(),
+                        name: ident(&m.ident),
                         path_attr: path_attr(&m.attrs),
                         cfg_paths: cfg_paths(&m.attrs),
                         span: self.span(m.span()),
