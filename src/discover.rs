@@ -382,9 +382,9 @@ fn child_module(
     let mut module = decl.module.clone();
     module.push(decl.name.clone());
     // Inline modules between the file's own module and the declaration add directories.
-    let inline: Vec<&String> = decl.module.iter().skip(parent.module.len()).collect();
+    let inline = &decl.inline_dirs;
     let mut attr_dir = dir.to_path_buf();
-    for m in &inline {
+    for m in inline {
         attr_dir.push(m.as_str());
     }
     let default_path = {
@@ -394,7 +394,7 @@ fn child_module(
         {
             d.push(stem);
         }
-        for m in &inline {
+        for m in inline {
             d.push(m.as_str());
         }
         let flat = d.join(format!("{}.rs", decl.name));

@@ -77,6 +77,9 @@ pub struct ModDecl {
     pub module: Vec<String>,
     pub name: String,
     pub path_attr: Option<String>,
+    /// Directories of the inline modules around the declaration, relative to the file's module
+    /// directory: each inline module's name, or its `#[path]` when it has one.
+    pub inline_dirs: Vec<String>,
     /// `#[cfg_attr(pred, path = "..")]` alternatives: the cfg cannot be evaluated, so each
     /// existing one is read.
     pub cfg_paths: Vec<String>,

@@ -31,6 +31,7 @@ pub fn lower_file(source: &str, module: &[String]) -> Result<FileIr, ParseError>
             let mut lowerer = Lowerer {
                 index: LineIndex::new(source),
                 out: FileIr::default(),
+                inline_dirs: Vec::new(),
                 depth: 0,
                 closures: 0,
             };
@@ -78,6 +79,7 @@ impl<'a> LineIndex<'a> {
 struct Lowerer<'a> {
     index: LineIndex<'a>,
     out: FileIr,
+    inline_dirs: Vec<String>,
     depth: u32,
     closures: u32,
 }
@@ -230,13 +232,17 @@ impl Lowerer<'_> {
                 let mut inner = module.to_vec();
                 inner.push(ident(&m.ident));
                 if let Some((_, items)) = &m.content {
+                    self.inline_dirs
+                        .push(path_attr(&m.attrs).unwrap_or_else(|| ident(&m.ident)));
                     self.items(items, &inner);
+                    self.inline_dirs.pop();
                 } else {
                     self.out.mods.push(ModDecl {
                         module: module.to_vec(),
                         name: ident(&m.ident),
                         path_attr: path_attr(&m.attrs),
                         cfg_paths: cfg_paths(&m.attrs),
+                        inline_dirs: self.inline_dirs.clone(),
                         span: self.span(m.span()),
                     });
                 }
