@@ -1184,15 +1184,28 @@ impl<'a> Engine<'a> {
     }
 
     fn eval_boundary(&mut self, cx: &mut FnCx<'a>, block: &'a Block, st: &mut State) -> Val {
+        self.in_boundary(cx, Bounded::Block(block), st)
+    }
+
+    /// Evaluates a closure body or async block: `return` and `?` inside it leave it, not the
+    /// function, and the state after it joins its normal end with those exits.
+    fn in_boundary(&mut self, cx: &mut FnCx<'a>, body: Bounded<'a>, st: &mut State) -> Val {
+        let span = match body {
+            Bounded::Block(b) => b.span,
+            Bounded::Expr(e) => e.span(),
+        };
         cx.ctxs.push(Ctx {
-            span: block.span,
-            label: Loc::new(cx.file, block.span),
+            span,
+            label: Loc::new(cx.file, span),
             kind: CtxKind::Boundary {
                 returns: State::dead(),
                 ret_val: Val::default(),
             },
         });
-        let v = self.eval_block(cx, block, st);
+        let v = match body {
+            Bounded::Block(b) => self.eval_block(cx, b, st),
+            Bounded::Expr(e) => self.eval(cx, e, st),
+        };
         let Some(Ctx {
             kind: CtxKind::Boundary { returns, ret_val },
             ..
@@ -1237,34 +1250,9 @@ impl<'a> Engine<'a> {
             };
             self.bind(p, &v, st);
         }
-        let body_block;
-        let v = if let Expr::Block(b) = body {
-            self.eval_boundary(cx, b, st)
-        } else {
-            body_block = Block {
-                span: body.span(),
-                stmts: Vec::new(),
-            };
-            cx.ctxs.push(Ctx {
-                span: body_block.span,
-                label: Loc::new(cx.file, body_block.span),
-                kind: CtxKind::Boundary {
-                    returns: State::dead(),
-                    ret_val: Val::default(),
-                },
-            });
-            let v = self.eval(cx, body, st);
-            if let Some(Ctx {
-                kind: CtxKind::Boundary { returns, ret_val },
-                ..
-            }) = cx.ctxs.pop()
-            {
-                let alive = st.alive;
-                *st = State::join(std::mem::take(st), returns);
-                if alive { v.joined(&ret_val) } else { ret_val }
-            } else {
-                v
-            }
+        let v = match body {
+            Expr::Block(b) => self.in_boundary(cx, Bounded::Block(b), st),
+            other => self.in_boundary(cx, Bounded::Expr(other), st),
         };
         if pushed {
             cx.ctxs.pop();
@@ -2389,6 +2377,13 @@ impl<'a> Engine<'a> {
         v.results.insert(site);
         v
     }
+}
+
+/// What a closure boundary wraps.
+#[derive(Clone, Copy)]
+enum Bounded<'a> {
+    Block(&'a Block),
+    Expr(&'a Expr),
 }
 
 enum ExchangeVia {
