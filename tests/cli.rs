@@ -528,3 +528,13 @@ fn cargo_style_package_selection() {
         stderr(&unknown)
     );
 }
+
+#[test]
+fn dogfood_the_own_workspace_is_clean() {
+    let o = oauth_lint(&common::root(), &["--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["findings"], serde_json::json!([]), "{}", stdout(&o));
+    assert_eq!(doc["errors"], serde_json::json!([]), "{}", stderr(&o));
+    assert!(doc["summary"]["files"].as_u64().unwrap() >= 20);
+    assert_eq!(o.status.code(), Some(0));
+}

@@ -30,6 +30,11 @@ const MAX_EVAL_DEPTH: u32 = 400;
 /// the domain finite, so summaries converge (a method that stores into `self` and returns it,
 /// called on its own result, would otherwise nest without end).
 const MAX_VAL_DEPTH: usize = 3;
+/// A function's returned value keeps one level of known fields (a returned struct's fields,
+/// a getter's projection); deeper structure is folded into origins. Recursive builders (a
+/// lowerer returning nested enum values) would otherwise carry large values through every
+/// call.
+const MAX_SUMMARY_DEPTH: usize = 1;
 /// Expression evaluations per function and round. Past it the rest of the function is not
 /// followed: deterministic, unlike a time limit, and it bounds pathological generated code.
 const MAX_STEPS: u32 = 200_000;
@@ -485,7 +490,7 @@ impl<'a> Engine<'a> {
         returns.results.clear();
         returns.test = None;
         returns.closure = None;
-        returns.truncate(MAX_VAL_DEPTH);
+        returns.truncate(MAX_SUMMARY_DEPTH);
         cx.summary.returns = returns;
         cx.summary
     }
@@ -1359,7 +1364,7 @@ impl<'a> Engine<'a> {
             result.join_with(&r);
         }
         let mut returned = self.instantiate(&summary.returns, callees, args, cx, call_span);
-        returned.truncate(MAX_VAL_DEPTH);
+        returned.truncate(MAX_SUMMARY_DEPTH);
         result.join_with(&returned);
         result
     }
