@@ -13,7 +13,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+use codespan_reporting::term::termcolor::ColorChoice;
 use oauth_lint_analysis::Models;
 use oauth_lint_lints::{LINTS, Level};
 
@@ -79,6 +79,9 @@ struct CheckArgs {
     /// Print nothing but the findings
     #[arg(short, long)]
     quiet: bool,
+    /// Write the report to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -107,6 +110,7 @@ enum Format {
     Human,
     Short,
     Json,
+    Github,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -363,29 +367,44 @@ fn check(args: &CheckArgs, levels: &Levels) -> i32 {
     for e in &report.errors {
         eprintln!("error: {}: {}", e.file, e.message);
     }
-    let stdout = std::io::stdout();
-    let written = match args.format {
-        Format::Json => stdout
-            .lock()
-            .write_all(output::json::render(&report).as_bytes()),
+    let text = match args.format {
+        Format::Json => output::json::render(&report),
+        Format::Github => output::github::render(&report),
         Format::Short => {
             let mut text = output::short::render(&report);
             if !args.quiet {
                 text.push_str(&output::summary_line(&report));
                 text.push('\n');
             }
-            stdout.lock().write_all(text.as_bytes())
+            text
         }
         Format::Human => {
-            let color = color_choice(args.color);
-            let mut stream = StandardStream::stdout(color);
-            let r = output::human::render(&report, &found.sources, &mut stream);
-            if r.is_ok() && !args.quiet {
-                writeln!(stream, "{}", output::summary_line(&report))
+            // Colors only on a terminal: never in a file.
+            let color = if args.output.is_some() {
+                ColorChoice::Never
             } else {
-                r
+                color_choice(args.color)
+            };
+            let mut buf = codespan_reporting::term::termcolor::Buffer::no_color();
+            if color != ColorChoice::Never {
+                buf = codespan_reporting::term::termcolor::Buffer::ansi();
             }
+            if let Err(e) = output::human::render(&report, &found.sources, &mut buf) {
+                eprintln!("error: could not render the report: {e}");
+                return 2;
+            }
+            let mut text = String::from_utf8_lossy(buf.as_slice()).into_owned();
+            if !args.quiet {
+                text.push_str(&output::summary_line(&report));
+                text.push('\n');
+            }
+            text
         }
+    };
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, text.as_bytes())
+            .map_err(|e| std::io::Error::new(e.kind(), format!("`{}`: {e}", path.display()))),
+        None => std::io::stdout().lock().write_all(text.as_bytes()),
     };
     if let Err(e) = written
         && e.kind() != std::io::ErrorKind::BrokenPipe

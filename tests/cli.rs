@@ -538,3 +538,56 @@ fn dogfood_the_own_workspace_is_clean() {
     assert!(doc["summary"]["files"].as_u64().unwrap() >= 20);
     assert_eq!(o.status.code(), Some(0));
 }
+
+#[test]
+fn github_annotations_and_output_file() {
+    let o = oauth_lint(&workspace(), &["--format", "github"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[1].starts_with("::error file=app/src/login.rs,line=22,col=14,endLine=23,endColumn=38,title=oauth-lint (code_exchange_in_retry)::authorization code is exchanged inside a retry loop%0A"),
+        "{out}"
+    );
+    assert!(!lines[1].contains('\n'));
+    // Warn-level findings become warnings.
+    let warned = oauth_lint(
+        &workspace(),
+        &["--format", "github", "-W", "code_exchange_in_retry"],
+    );
+    assert!(
+        stdout(&warned).starts_with("::warning file="),
+        "{}",
+        stdout(&warned)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.json");
+    let written = oauth_lint(
+        &workspace(),
+        &["--format", "json", "--output", file.to_str().unwrap()],
+    );
+    assert_eq!(written.status.code(), Some(1));
+    assert!(written.stdout.is_empty(), "nothing on stdout with --output");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(doc["summary"]["findings"], 2);
+    let human = dir.path().join("report.txt");
+    oauth_lint(
+        &workspace(),
+        &["--color", "always", "-o", human.to_str().unwrap()],
+    );
+    let text = std::fs::read_to_string(&human).unwrap();
+    assert!(
+        text.contains("error[code_exchange_in_retry]") && !text.contains('\u{1b}'),
+        "no colors in a file"
+    );
+    let bad = oauth_lint(&workspace(), &["--output", "/nonexistent-dir/x.json"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("could not write the report: `/nonexistent-dir/x.json`"),
+        "{}",
+        stderr(&bad)
+    );
+}

@@ -1,5 +1,6 @@
 //! Renderers: one module per `--format`. Each takes the sorted report and writes it out.
 
+pub(crate) mod github;
 pub(crate) mod human;
 pub(crate) mod json;
 pub(crate) mod short;
