@@ -45,6 +45,8 @@ pub(crate) struct ErrorItem {
 
 #[derive(Debug, Default)]
 pub(crate) struct Report {
+    /// Each source's path as shown, by file index.
+    pub(crate) paths: Vec<String>,
     pub(crate) items: Vec<Item>,
     pub(crate) errors: Vec<ErrorItem>,
     pub(crate) files: usize,
@@ -163,6 +165,7 @@ pub(crate) fn build(
         .collect();
     errs.sort_by(|a, b| (&a.file, &a.message).cmp(&(&b.file, &b.message)));
     Report {
+        paths: shown,
         items,
         errors: errs,
         files: sources.len(),

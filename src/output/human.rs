@@ -16,20 +16,7 @@ pub(crate) fn render(
     let mut files = SimpleFiles::new();
     let mut ids = Vec::with_capacity(sources.len());
     for (i, s) in sources.iter().enumerate() {
-        let name = report
-            .items
-            .iter()
-            .find(|it| it.pos.file_index == i)
-            .map(|it| it.pos.file.clone())
-            .or_else(|| {
-                report
-                    .items
-                    .iter()
-                    .flat_map(|it| &it.labels)
-                    .find(|l| l.pos.file_index == i)
-                    .map(|l| l.pos.file.clone())
-            })
-            .unwrap_or_else(|| s.path.display().to_string());
+        let name = report.paths.get(i).cloned().unwrap_or_default();
         ids.push(files.add(name, s.text.as_str()));
     }
     let config = term::Config::default();

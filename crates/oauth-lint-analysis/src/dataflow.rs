@@ -878,11 +878,10 @@ impl<'a> Engine<'a> {
                 v.fields.clear();
                 v
             }
-            Expr::Other { children, span } => {
+            Expr::Other { children, .. } => {
                 for c in children {
                     self.eval(cx, c, st);
                 }
-                let _ = span;
                 Val::default()
             }
         }
@@ -1356,7 +1355,6 @@ impl<'a> Engine<'a> {
                 &exchanged,
                 Self::loc(cx, anchor),
                 call_span,
-                &ExchangeVia::Wrapper(name.to_string()),
                 retrying,
                 &context,
                 st,
@@ -1554,7 +1552,6 @@ impl<'a> Engine<'a> {
                 code,
                 Self::loc(cx, *cspan),
                 span,
-                &ExchangeVia::Library(name),
                 retrying,
                 &context,
                 st,
@@ -1740,16 +1737,7 @@ impl<'a> Engine<'a> {
         };
         let anchor = http.anchor.unwrap_or(Self::loc(cx, call_span));
         let code = (**code).clone();
-        self.exchange(
-            cx,
-            &code,
-            anchor,
-            call_span,
-            &ExchangeVia::Http,
-            retrying,
-            &http.context,
-            st,
-        )
+        self.exchange(cx, &code, anchor, call_span, retrying, &http.context, st)
     }
 
     #[allow(
@@ -1830,10 +1818,9 @@ impl<'a> Engine<'a> {
                     };
                     let anchor = p.anchor;
                     let retrying = recv.retrying;
-                    let via = ExchangeVia::Pending(method.to_string());
                     let mut context = p.context.clone();
                     context.extend(recv.origins.iter().copied());
-                    return self.exchange(cx, &code, anchor, span, &via, retrying, &context, st);
+                    return self.exchange(cx, &code, anchor, span, retrying, &context, st);
                 }
                 let mut context = context_of(&argv, rule.code_arg);
                 let code = match (&rule.receiver_kind, rule.code_arg) {
@@ -1857,12 +1844,7 @@ impl<'a> Engine<'a> {
                 let retrying = recv
                     .retrying
                     .or_else(|| argv.iter().find_map(|a| a.retrying));
-                let via = if rule.receiver_kind.is_some() && rule.code_arg.is_none() {
-                    ExchangeVia::Pending(method.to_string())
-                } else {
-                    ExchangeVia::Library(method.to_string())
-                };
-                return self.exchange(cx, &code, anchor, span, &via, retrying, &context, st);
+                return self.exchange(cx, &code, anchor, span, retrying, &context, st);
             }
         }
         if let Some(rules) = models.pending_methods.get(method) {
@@ -2239,7 +2221,6 @@ impl<'a> Engine<'a> {
         code: &Val,
         anchor: Loc,
         call_span: Span,
-        via: &ExchangeVia,
         retrying: Option<Loc>,
         context: &BTreeSet<u32>,
         st: &mut State,
@@ -2298,7 +2279,6 @@ impl<'a> Engine<'a> {
             if let Some(fact) = self.sites.get_mut(site as usize) {
                 fact.span = end;
                 fact.item_path = item;
-                fact.via = via.describe();
                 fact.code_origin = origin_label;
                 for p in persistent {
                     if !fact.persistent.contains(&p) {
@@ -2389,24 +2369,6 @@ impl<'a> Engine<'a> {
 enum Bounded<'a> {
     Block(&'a Block),
     Expr(&'a Expr),
-}
-
-enum ExchangeVia {
-    Pending(String),
-    Library(String),
-    Wrapper(String),
-    Http,
-}
-
-impl ExchangeVia {
-    fn describe(&self) -> String {
-        match self {
-            ExchangeVia::Pending(m) => format!("`exchange_code(..)` sent by `.{m}(..)`"),
-            ExchangeVia::Library(m) => format!("`{m}(..)`"),
-            ExchangeVia::Wrapper(m) => format!("`{m}(..)`, which exchanges the code it is given"),
-            ExchangeVia::Http => "a token request with `grant_type=authorization_code`".to_string(),
-        }
-    }
 }
 
 struct FnCx<'a> {

@@ -66,8 +66,6 @@ pub struct ExchangeFact {
     pub span: Span,
     /// The enclosing item (`module::Type::function`), for fingerprints.
     pub item_path: String,
-    /// How the exchange is made, for messages.
-    pub via: String,
     pub retries: Vec<RetryFact>,
     /// Earlier exchanges of the same code on the same path, not because this one failed.
     pub repeated_after: Vec<Loc>,
@@ -82,7 +80,6 @@ impl ExchangeFact {
             file: anchor.file,
             span: anchor.span,
             item_path: String::new(),
-            via: String::new(),
             retries: Vec::new(),
             repeated_after: Vec::new(),
             persistent: Vec::new(),

@@ -21,32 +21,6 @@ impl Span {
     pub fn contains(&self, other: Span) -> bool {
         self.lo <= other.lo && other.hi <= self.hi
     }
-
-    /// The smallest span that covers both.
-    #[must_use]
-    pub fn to(self, other: Span) -> Span {
-        let (first, last) = if self.lo <= other.lo {
-            (self, other)
-        } else {
-            (other, self)
-        };
-        Span {
-            lo: first.lo,
-            hi: first.hi.max(last.hi),
-            line: first.line,
-            col: first.col,
-            end_line: if last.hi >= first.hi {
-                last.end_line
-            } else {
-                first.end_line
-            },
-            end_col: if last.hi >= first.hi {
-                last.end_col
-            } else {
-                first.end_col
-            },
-        }
-    }
 }
 
 /// Index of a file in the analysed set.
