@@ -130,3 +130,27 @@ pub(crate) fn parse_short(lines: &[String]) -> BTreeMap<(String, u32), Vec<Strin
     }
     out
 }
+
+/// The directory of the non-Rust test tools (pre-commit, jsonschema, PyYAML, the SARIF schema),
+/// installed on first use by `.ci/test-tools`. A test that needs them fails, never skips, when
+/// they cannot be installed.
+pub(crate) fn test_tools() -> PathBuf {
+    static DIR: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    let dir = DIR.get_or_init(|| {
+        let out = std::process::Command::new("bash")
+            .arg(root().join(".ci/test-tools"))
+            .output()
+            .map_err(|e| format!("could not run .ci/test-tools: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                ".ci/test-tools failed (needs python3, npm and the PyPI and npm registries):\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+    });
+    match dir {
+        Ok(d) => d.clone(),
+        Err(e) => panic!("{e}"),
+    }
+}
