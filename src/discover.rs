@@ -26,6 +26,8 @@ pub(crate) struct Selection {
     pub(crate) jobs: usize,
     /// Never ask cargo: walk every directory (the fixture harness).
     pub(crate) walk_only: bool,
+    /// Files the configuration's `exclude` globs remove: never read.
+    pub(crate) excluded: crate::config::Exclude,
 }
 
 /// A file that could not be analysed.
@@ -127,7 +129,7 @@ pub(crate) fn discover(sel: &Selection) -> Discovered {
             }
         }
     }
-    load_crates(&crates, sel.jobs.max(1), &mut out);
+    load_crates(&crates, sel, &mut out);
     out.errors.sort();
     out.errors.dedup();
     out
@@ -311,7 +313,8 @@ struct Job {
 
 type Parsed = Result<(String, FileIr), String>;
 
-fn load_crates(crates: &[CrateRoots], jobs: usize, out: &mut Discovered) {
+fn load_crates(crates: &[CrateRoots], sel: &Selection, out: &mut Discovered) {
+    let jobs = sel.jobs.max(1);
     let mut seen = BTreeSet::new();
     for (id, krate) in crates.iter().enumerate() {
         let crate_id = u32::try_from(id).unwrap_or(u32::MAX);
@@ -334,7 +337,9 @@ fn load_crates(crates: &[CrateRoots], jobs: usize, out: &mut Discovered) {
             .collect();
         while !level.is_empty() {
             level.retain(|j| {
-                seen.insert(std::fs::canonicalize(&j.path).unwrap_or_else(|_| j.path.clone()))
+                !sel.excluded.is_excluded(&j.path)
+                    && seen
+                        .insert(std::fs::canonicalize(&j.path).unwrap_or_else(|_| j.path.clone()))
             });
             let results = parse_all(&level, jobs);
             let mut next = Vec::new();

@@ -16,6 +16,18 @@ pub static LINT_DOCS: &[(&str, &str)] = &[
     ),
 ];
 
+/// `(lint name, Markdown doc)` of the suppression lints.
+pub static META_DOCS: &[(&str, &str)] = &[
+    (
+        "unused_suppression",
+        include_str!("../lints/unused_suppression.md"),
+    ),
+    (
+        "invalid_suppression",
+        include_str!("../lints/invalid_suppression.md"),
+    ),
+];
+
 /// `(file name, TOML)`.
 pub static API_MODELS: &[(&str, &str)] = &[
     ("oauth2.toml", include_str!("../lints/apis/oauth2.toml")),
@@ -43,5 +55,9 @@ pub static API_MODELS: &[(&str, &str)] = &[
 ];
 
 pub fn lint_doc(name: &str) -> Option<&'static str> {
-    LINT_DOCS.iter().find(|(n, _)| *n == name).map(|(_, d)| *d)
+    LINT_DOCS
+        .iter()
+        .chain(META_DOCS)
+        .find(|(n, _)| *n == name)
+        .map(|(_, d)| *d)
 }

@@ -3,19 +3,22 @@
 //! applies levels, and renders the report. `run` maps every outcome to an exit code (0: no deny
 //! finding, 1: a deny finding, 2: usage error, bad input under `--strict`, internal error).
 
+mod baseline;
+mod config;
 mod discover;
 pub mod docs;
 mod output;
 mod report;
+mod suppress;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use codespan_reporting::term::termcolor::ColorChoice;
 use oauth_lint_analysis::Models;
-use oauth_lint_lints::{LINTS, Level};
+use oauth_lint_lints::Level;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -33,7 +36,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Analyse a workspace, packages, directories or files (the default command).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Print the documentation of a lint.
     Explain {
         /// The lint name (snake_case or kebab-case).
@@ -82,6 +85,16 @@ struct CheckArgs {
     /// Write the report to FILE instead of stdout
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Read the configuration from FILE [default: oauth-lint.toml at the workspace root, else
+    /// [workspace.metadata.oauth-lint] or [package.metadata.oauth-lint] in Cargo.toml]
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Report only the findings that are not recorded in this baseline FILE
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record the current findings in a baseline FILE and exit 0
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -101,6 +114,9 @@ struct LevelArgs {
 struct LintsArgs {
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
     format: ListFormat,
+    /// Read the configuration from FILE [default: as for `check`, from the current directory]
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(flatten)]
     levels: LevelArgs,
 }
@@ -149,16 +165,27 @@ pub fn run(args: Vec<OsString>) -> i32 {
     let sub = matches.subcommand().map(|(_, m)| m);
     match cli.command {
         Command::Explain { lint } => explain(&lint),
-        Command::Lints(a) => match levels(sub, &a.levels) {
-            Ok(lv) => list_lints(a.format, &lv),
-            Err(msg) => usage_error(&msg),
-        },
+        Command::Lints(a) => {
+            let config = match config::load(Path::new("."), a.config.as_deref()) {
+                Ok(c) => c,
+                Err(e) => return usage_error(&e.0),
+            };
+            match levels(sub, &config) {
+                Ok(lv) => list_lints(a.format, &lv),
+                Err(msg) => usage_error(&msg),
+            }
+        }
         Command::Check(a) => {
             if let Some(lint) = &a.explain {
                 return explain(lint);
             }
-            match levels(sub, &a.levels) {
-                Ok(lv) => check(&a, &lv),
+            let anchor = config_anchor(&a);
+            let config = match config::load(&anchor, a.config.as_deref()) {
+                Ok(c) => c,
+                Err(e) => return usage_error(&e.0),
+            };
+            match levels(sub, &config) {
+                Ok(lv) => check(&a, &lv, config),
                 Err(msg) => usage_error(&msg),
             }
         }
@@ -181,6 +208,18 @@ fn normalize_args(mut args: Vec<OsString>) -> Vec<OsString> {
         args.insert(1, "check".into());
     }
     args
+}
+
+/// Where to look for the workspace root and its configuration: the manifest's directory, the
+/// first path, or the current directory.
+fn config_anchor(args: &CheckArgs) -> PathBuf {
+    if let Some(m) = &args.manifest_path {
+        return m
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    }
+    args.paths.first().cloned().unwrap_or_else(|| ".".into())
 }
 
 fn usage_error(msg: &str) -> i32 {
@@ -209,11 +248,19 @@ impl Levels {
     }
 }
 
-fn levels(sub: Option<&clap::ArgMatches>, _args: &LevelArgs) -> Result<Levels, String> {
+/// Levels: the defaults, then the configuration's `[lints]`, then `-A/-W/-D` in order.
+fn levels(sub: Option<&clap::ArgMatches>, config: &config::Config) -> Result<Levels, String> {
     let mut out = Levels {
-        levels: LINTS.iter().map(|l| (l.name, l.default_level)).collect(),
+        levels: oauth_lint_lints::all()
+            .map(|l| (l.name, l.default_level))
+            .collect(),
         deny_warnings: false,
     };
+    for (name, level) in &config.lints {
+        if let Some(slot) = out.levels.iter_mut().find(|(n, _)| n == name) {
+            slot.1 = *level;
+        }
+    }
     let Some(m) = sub else { return Ok(out) };
     let mut ordered: Vec<(usize, Level, String)> = Vec::new();
     for (id, level) in [
@@ -234,7 +281,7 @@ fn levels(sub: Option<&clap::ArgMatches>, _args: &LevelArgs) -> Result<Levels, S
             continue;
         }
         let Some(lint) = oauth_lint_lints::lint(&name) else {
-            return Err(unknown_lint(&name));
+            return Err(config::unknown_lint(&name));
         };
         if let Some(slot) = out.levels.iter_mut().find(|(n, _)| *n == lint.name) {
             slot.1 = level;
@@ -243,39 +290,9 @@ fn levels(sub: Option<&clap::ArgMatches>, _args: &LevelArgs) -> Result<Levels, S
     Ok(out)
 }
 
-fn unknown_lint(name: &str) -> String {
-    let normalized = name.replace('-', "_");
-    let best = LINTS
-        .iter()
-        .map(|l| (levenshtein(&normalized, l.name), l.name))
-        .min();
-    match best {
-        Some((d, s)) if d <= s.len() / 3 + 1 => {
-            format!(
-                "unknown lint `{name}`; did you mean `{s}`? (run `oauth-lint lints` for the list)"
-            )
-        }
-        _ => format!("unknown lint `{name}` (run `oauth-lint lints` for the list)"),
-    }
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 fn explain(name: &str) -> i32 {
     let Some(lint) = oauth_lint_lints::lint(name) else {
-        return usage_error(&unknown_lint(name));
+        return usage_error(&config::unknown_lint(name));
     };
     match docs::lint_doc(lint.name) {
         Some(doc) => {
@@ -289,8 +306,7 @@ fn explain(name: &str) -> i32 {
 fn list_lints(format: ListFormat, levels: &Levels) -> i32 {
     match format {
         ListFormat::Json => {
-            let list: Vec<serde_json::Value> = LINTS
-                .iter()
+            let list: Vec<serde_json::Value> = oauth_lint_lints::all()
                 .map(|l| {
                     serde_json::json!({
                         "name": l.name,
@@ -308,7 +324,7 @@ fn list_lints(format: ListFormat, levels: &Levels) -> i32 {
         }
         ListFormat::Human => {
             println!("{:<32} {:<8} {:<8} summary", "lint", "default", "level");
-            for l in LINTS {
+            for l in oauth_lint_lints::all() {
                 println!(
                     "{:<32} {:<8} {:<8} {}",
                     l.name,
@@ -328,14 +344,31 @@ pub fn builtin_models() -> Result<Models, String> {
         .map_err(|e| format!("built-in model {}: {}", e.name, e.message))
 }
 
-fn check(args: &CheckArgs, levels: &Levels) -> i32 {
-    let models = match builtin_models() {
+fn check(args: &CheckArgs, levels: &Levels, config: config::Config) -> i32 {
+    let mut models = match builtin_models() {
         Ok(m) => m,
         Err(e) => {
             eprintln!("error: internal error: {e}");
             return 2;
         }
     };
+    let baseline = match &args.baseline {
+        Some(path) => match baseline::Baseline::read(path) {
+            Ok(b) => Some(b),
+            Err(e) => return usage_error(&e),
+        },
+        None => None,
+    };
+    let config::Config {
+        root,
+        exclude,
+        per_path,
+        models: user_models,
+        ..
+    } = config;
+    if let Some(user) = user_models {
+        models.add(user);
+    }
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
@@ -347,25 +380,64 @@ fn check(args: &CheckArgs, levels: &Levels) -> i32 {
         exclude: args.exclude.clone(),
         jobs,
         walk_only: false,
+        excluded: exclude,
     };
     let found = discover::discover(&selection);
     for w in &found.warnings {
         eprintln!("warning: {w}");
     }
     let facts = oauth_lint_analysis::analyze(&found.lowered, &found.crate_names, &models);
-    let findings: Vec<_> = oauth_lint_lints::check(&facts)
+    let applied = suppress::apply(oauth_lint_lints::check(&facts), &found, &|lint| {
+        levels.of(lint) != Level::Allow
+    });
+    let findings: Vec<_> = applied
+        .kept
         .into_iter()
+        .chain(applied.meta)
         .filter_map(|f| {
             let level = levels.of(f.lint);
-            (level != Level::Allow).then_some((f, level))
+            let path = found.sources.get(f.loc.file as usize).map(|s| &s.path);
+            let allowed_here = path.is_some_and(|p| per_path.allows_in(f.lint, p));
+            (level != Level::Allow && !allowed_here).then_some((f, level))
         })
         .collect();
     let cwd = std::env::current_dir()
         .and_then(std::fs::canonicalize)
         .unwrap_or_default();
-    let report = report::build(&findings, &found.sources, &found.errors, &cwd);
+    let mut report = report::build(&findings, &found.sources, &found.errors, &cwd, &root);
+    report.suppressed = applied.suppressed;
     for e in &report.errors {
         eprintln!("error: {}: {}", e.file, e.message);
+    }
+    if let Some(path) = &args.write_baseline {
+        return match baseline::write(&report, path) {
+            Ok(n) => {
+                if !args.quiet {
+                    eprintln!(
+                        "oauth-lint: wrote {n} finding{} to the baseline `{}`",
+                        if n == 1 { "" } else { "s" },
+                        path.display()
+                    );
+                }
+                if args.strict && !report.errors.is_empty() {
+                    2
+                } else {
+                    0
+                }
+            }
+            Err(e) => usage_error(&e),
+        };
+    }
+    if let Some(b) = baseline {
+        let stale = b.apply(&mut report);
+        if stale > 0 && !args.quiet {
+            eprintln!(
+                "warning: {stale} baseline entr{} no longer occur{} (fixed or changed); \
+                 rewrite the baseline with --write-baseline",
+                if stale == 1 { "y" } else { "ies" },
+                if stale == 1 { "s" } else { "" },
+            );
+        }
     }
     let text = match args.format {
         Format::Json => output::json::render(&report),
@@ -445,17 +517,25 @@ fn analyze_walk(paths: &[PathBuf]) -> Result<(report::Report, discover::Discover
     };
     let found = discover::discover(&selection);
     let facts = oauth_lint_analysis::analyze(&found.lowered, &found.crate_names, &models);
-    let findings: Vec<_> = oauth_lint_lints::check(&facts)
+    let default =
+        |lint: &str| oauth_lint_lints::lint(lint).map_or(Level::Allow, |l| l.default_level);
+    let applied = suppress::apply(oauth_lint_lints::check(&facts), &found, &|lint| {
+        default(lint) != Level::Allow
+    });
+    let findings: Vec<_> = applied
+        .kept
         .into_iter()
-        .map(|f| {
-            let level = f.default_level;
-            (f, level)
+        .chain(applied.meta)
+        .filter_map(|f| {
+            let level = default(f.lint);
+            (level != Level::Allow).then_some((f, level))
         })
         .collect();
     let cwd = std::env::current_dir()
         .and_then(std::fs::canonicalize)
         .unwrap_or_default();
-    let report = report::build(&findings, &found.sources, &found.errors, &cwd);
+    let mut report = report::build(&findings, &found.sources, &found.errors, &cwd, &cwd);
+    report.suppressed = applied.suppressed;
     Ok((report, found))
 }
 

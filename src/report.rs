@@ -120,8 +120,15 @@ pub(crate) fn build(
     sources: &[Source],
     errors: &[FileError],
     cwd: &Path,
+    root: &Path,
 ) -> Report {
     let shown: Vec<String> = sources.iter().map(|s| display_path(&s.path, cwd)).collect();
+    // Fingerprints name files relative to the workspace root, so that a baseline written in
+    // one directory matches a run from another.
+    let keyed: Vec<String> = sources
+        .iter()
+        .map(|s| display_path(&s.path, root))
+        .collect();
     let mut items: Vec<Item> = findings
         .iter()
         .map(|(f, level)| {
@@ -132,7 +139,13 @@ pub(crate) fn build(
             Item {
                 lint: f.lint,
                 level: *level,
-                fingerprint: fingerprint(f.lint, &pos.file, &f.item_path, text, pos.line),
+                fingerprint: fingerprint(
+                    f.lint,
+                    keyed.get(pos.file_index).map_or(&pos.file, |k| k),
+                    &f.item_path,
+                    text,
+                    pos.line,
+                ),
                 pos,
                 message: f.message.clone(),
                 labels: f

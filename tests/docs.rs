@@ -29,7 +29,10 @@ fn findings_of(code: &str, name: &str) -> Vec<String> {
 
 #[test]
 fn doc_examples_behave() {
-    for (name, doc) in oauth_lint::docs::LINT_DOCS {
+    for (name, doc) in oauth_lint::docs::LINT_DOCS
+        .iter()
+        .chain(oauth_lint::docs::META_DOCS)
+    {
         let bad = findings_of(&block_after(doc, "## Example"), &format!("{name}_bad"));
         assert_eq!(
             bad.len(),

@@ -22,6 +22,12 @@ pub(crate) fn summary_line(report: &Report) -> String {
         report.files,
         if report.files == 1 { "" } else { "s" },
     );
+    if report.suppressed > 0 {
+        let _ = write!(line, "; {} suppressed", report.suppressed);
+    }
+    if report.baseline > 0 {
+        let _ = write!(line, "; {} in the baseline", report.baseline);
+    }
     if !report.errors.is_empty() {
         let e = report.errors.len();
         let _ = write!(

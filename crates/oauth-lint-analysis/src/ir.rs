@@ -34,6 +34,20 @@ pub struct FileIr {
     pub mods: Vec<ModDecl>,
     pub consts: Vec<ConstDef>,
     pub types: Vec<TypeDef>,
+    /// `#[cfg_attr(oauth_lint, allow(oauth_lint::lint, reason = ".."))]` on items.
+    pub allows: Vec<AllowAttr>,
+}
+
+/// An item-level suppression read from `#[cfg_attr(oauth_lint, allow(..))]`.
+#[derive(Debug, Clone)]
+pub struct AllowAttr {
+    /// The lint names after `oauth_lint::`, as written.
+    pub lints: Vec<String>,
+    pub reason: Option<String>,
+    /// The attribute itself, for reporting an unused or unjustified suppression.
+    pub attr: Span,
+    /// The item it covers (the whole file for an inner attribute of the file).
+    pub item: Span,
 }
 
 /// A `use` binding: `alias` names `path` inside `module`.

@@ -7,8 +7,8 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 
 use crate::ir::{
-    Arm, BinOp, Block, ConstDef, Expr, FileIr, FnDef, JsonValue, LoopKind, MacroKind, ModDecl,
-    Param, Pat, SelectBranch, Span, Stmt, TypeDef, UnOp, UseDecl,
+    AllowAttr, Arm, BinOp, Block, ConstDef, Expr, FileIr, FnDef, JsonValue, LoopKind, MacroKind,
+    ModDecl, Param, Pat, SelectBranch, Span, Stmt, TypeDef, UnOp, UseDecl,
 };
 
 /// Past this depth of nested expressions the rest of a subtree is kept as an opaque node, so
@@ -35,6 +35,15 @@ pub fn lower_file(source: &str, module: &[String]) -> Result<FileIr, ParseError>
                 depth: 0,
                 closures: 0,
             };
+            let whole = Span {
+                lo: 0,
+                hi: to_u32(source.len()),
+                line: 1,
+                col: 1,
+                end_line: to_u32(source.lines().count().max(1)),
+                end_col: 1,
+            };
+            lowerer.allows(&file.attrs, whole);
             lowerer.items(&file.items, module);
             Ok(lowerer.out)
         }
@@ -200,7 +209,83 @@ impl Lowerer<'_> {
         }
     }
 
+    /// Records `#[cfg_attr(oauth_lint, allow(oauth_lint::name, reason = ".."))]` attributes.
+    fn allows(&mut self, attrs: &[syn::Attribute], item: Span) {
+        for attr in attrs {
+            if !attr.path().is_ident("cfg_attr") {
+                continue;
+            }
+            let Ok(list) = attr.meta.require_list() else {
+                continue;
+            };
+            let parser = Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated;
+            let Ok(metas) = parser.parse2(list.tokens.clone()) else {
+                continue;
+            };
+            let mut metas = metas.iter();
+            if !metas
+                .next()
+                .is_some_and(|m| m.path().is_ident("oauth_lint"))
+            {
+                continue;
+            }
+            for meta in metas {
+                let syn::Meta::List(allow) = meta else {
+                    continue;
+                };
+                if !allow.path.is_ident("allow") {
+                    continue;
+                }
+                let Ok(inner) = parser.parse2(allow.tokens.clone()) else {
+                    continue;
+                };
+                let mut lints = Vec::new();
+                let mut reason = None;
+                for m in &inner {
+                    match m {
+                        syn::Meta::Path(p)
+                            if p.segments.len() == 2 && p.segments[0].ident == "oauth_lint" =>
+                        {
+                            lints.push(ident(&p.segments[1].ident));
+                        }
+                        syn::Meta::NameValue(nv) if nv.path.is_ident("reason") => {
+                            if let syn::Expr::Lit(syn::ExprLit {
+                                lit: syn::Lit::Str(s),
+                                ..
+                            }) = &nv.value
+                            {
+                                reason = Some(s.value()).filter(|r| !r.trim().is_empty());
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                if !lints.is_empty() {
+                    self.out.allows.push(AllowAttr {
+                        lints,
+                        reason,
+                        attr: self.span(attr.span()),
+                        item,
+                    });
+                }
+            }
+        }
+    }
+
     fn item(&mut self, item: &syn::Item, module: &[String]) {
+        let attrs = match item {
+            syn::Item::Fn(i) => Some(&i.attrs),
+            syn::Item::Impl(i) => Some(&i.attrs),
+            syn::Item::Trait(i) => Some(&i.attrs),
+            syn::Item::Mod(i) => Some(&i.attrs),
+            syn::Item::Const(i) => Some(&i.attrs),
+            syn::Item::Static(i) => Some(&i.attrs),
+            _ => None,
+        };
+        if let Some(attrs) = attrs {
+            let span = self.span(item.span());
+            self.allows(attrs, span);
+        }
         match item {
             syn::Item::Fn(f) => {
                 self.function(&f.sig, &f.block, &f.attrs, module, None);
@@ -209,6 +294,8 @@ impl Lowerer<'_> {
                 let self_ty = type_last_ident(&imp.self_ty);
                 for it in &imp.items {
                     if let syn::ImplItem::Fn(f) = it {
+                        let span = self.span(f.span());
+                        self.allows(&f.attrs, span);
                         self.function(&f.sig, &f.block, &f.attrs, module, self_ty.clone());
                     }
                 }
@@ -219,6 +306,8 @@ impl Lowerer<'_> {
                     if let syn::TraitItem::Fn(f) = it
                         && let Some(block) = &f.default
                     {
+                        let span = self.span(f.span());
+                        self.allows(&f.attrs, span);
                         self.function(&f.sig, block, &f.attrs, module, Some(name.clone()));
                     }
                 }

@@ -71,10 +71,36 @@ pub static LINTS: &[Lint] = &[
     },
 ];
 
+/// Lints about suppressions themselves. The CLI reports them when it applies suppression
+/// comments and attributes; they read no facts.
+pub static META_LINTS: &[Lint] = &[
+    Lint {
+        name: "unused_suppression",
+        default_level: Level::Warn,
+        summary: "suppression that matches no finding",
+        group: "suppression",
+        check: no_facts,
+    },
+    Lint {
+        name: "invalid_suppression",
+        default_level: Level::Warn,
+        summary: "suppression without a reason, of an unknown lint, or malformed",
+        group: "suppression",
+        check: no_facts,
+    },
+];
+
+fn no_facts(_: &ExchangeFact, _: &mut Vec<Finding>) {}
+
+/// Every lint: the catalog's, then the suppression lints.
+pub fn all() -> impl Iterator<Item = &'static Lint> {
+    LINTS.iter().chain(META_LINTS)
+}
+
 /// Finds a lint by name; kebab-case is accepted.
 pub fn lint(name: &str) -> Option<&'static Lint> {
     let normalized = name.replace('-', "_");
-    LINTS.iter().find(|l| l.name == normalized)
+    all().find(|l| l.name == normalized)
 }
 
 /// A secondary location with its message.
@@ -111,6 +137,33 @@ impl Finding {
             help: String::new(),
             item_path: fact.item_path.clone(),
         }
+    }
+
+    /// A finding about a suppression (`META_LINTS`), located at the suppression.
+    pub fn suppression(lint: &'static str, loc: Loc, message: impl Into<String>) -> Finding {
+        let default_level = self::lint(lint).map_or(Level::Warn, |l| l.default_level);
+        Finding {
+            lint,
+            default_level,
+            loc,
+            message: message.into(),
+            labels: Vec::new(),
+            note: String::new(),
+            help: String::new(),
+            item_path: String::new(),
+        }
+    }
+
+    /// Adds a secondary label.
+    #[must_use]
+    pub fn with_label(self, loc: Loc, message: impl Into<String>) -> Finding {
+        self.label(loc, message)
+    }
+
+    /// Sets the note and the help.
+    #[must_use]
+    pub fn with_note_and_help(self, note: &str, help: &str) -> Finding {
+        self.note(note).help(help)
     }
 
     fn label(mut self, loc: Loc, message: impl Into<String>) -> Finding {
