@@ -51,6 +51,8 @@ struct CheckArgs {
     /// Files, directories or Cargo.toml manifests [default: the workspace around the current
     /// directory]
     paths: Vec<PathBuf>,
+    /// Report format: human, short, json, sarif (SARIF 2.1.0 for GitHub code scanning) or
+    /// github (workflow-command annotations)
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
     /// When to use colors in human output (`NO_COLOR` is honoured)
@@ -126,6 +128,7 @@ enum Format {
     Human,
     Short,
     Json,
+    Sarif,
     Github,
 }
 
@@ -441,6 +444,7 @@ fn check(args: &CheckArgs, levels: &Levels, config: config::Config) -> i32 {
     }
     let text = match args.format {
         Format::Json => output::json::render(&report),
+        Format::Sarif => output::sarif::render(&report, &cwd, args.strict),
         Format::Github => output::github::render(&report),
         Format::Short => {
             let mut text = output::short::render(&report);

@@ -3,6 +3,7 @@
 pub(crate) mod github;
 pub(crate) mod human;
 pub(crate) mod json;
+pub(crate) mod sarif;
 pub(crate) mod short;
 
 use std::fmt::Write;

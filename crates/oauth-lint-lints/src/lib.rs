@@ -43,6 +43,15 @@ pub struct Lint {
     pub summary: &'static str,
     /// The lint group, as in lints.md.
     pub group: &'static str,
+    /// Tags for code-scanning tools (SARIF `properties.tags`); `security` makes GitHub show
+    /// the findings as security alerts.
+    pub tags: &'static [&'static str],
+    /// How often a finding is a true positive (SARIF `properties.precision`): `very-high`,
+    /// `high`, `medium` or `low`.
+    pub precision: &'static str,
+    /// A CVSS-like score from `0.0` to `10.0`, written as a string (SARIF
+    /// `properties.security-severity`; GitHub maps 7.0 and up to high, 4.0 and up to medium).
+    pub security_severity: &'static str,
     check: fn(&ExchangeFact, &mut Vec<Finding>),
 }
 
@@ -53,6 +62,11 @@ pub static LINTS: &[Lint] = &[
         default_level: Level::Deny,
         summary: "authorization code is exchanged inside a retry",
         group: "correctness",
+        // A retried exchange is rejected and can make the server revoke the tokens of the
+        // first attempt: users are locked out of sign-in, no data is exposed.
+        tags: &["security", "oauth2", "correctness", "reliability"],
+        precision: "high",
+        security_severity: "6.5",
         check: code_exchange_in_retry::check,
     },
     Lint {
@@ -60,6 +74,11 @@ pub static LINTS: &[Lint] = &[
         default_level: Level::Deny,
         summary: "one authorization code reaches two exchanges on one path",
         group: "correctness",
+        // Same consequence as a retry; path analysis without types has known false positives
+        // (conditions that exclude each other), hence medium precision.
+        tags: &["security", "oauth2", "correctness"],
+        precision: "medium",
+        security_severity: "6.5",
         check: repeated_code_exchange::check,
     },
     Lint {
@@ -67,6 +86,11 @@ pub static LINTS: &[Lint] = &[
         default_level: Level::Deny,
         summary: "authorization code comes from a source that survives the request",
         group: "correctness",
+        // Besides the replay, the code is a credential kept where others can read it
+        // (environment, config, command line, source).
+        tags: &["security", "oauth2", "correctness", "credentials"],
+        precision: "high",
+        security_severity: "7.5",
         check: persistent_authorization_code::check,
     },
 ];
