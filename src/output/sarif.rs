@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::{Component, Path, PathBuf};
 
-use oauth_lint_lints::{LINTS, Level, Lint};
+use oauth_lint_lints::{Level, Lint};
 use serde::Serialize;
 
 use crate::report::{Position, Report};
@@ -77,7 +77,8 @@ struct Configuration {
 struct RuleProperties {
     tags: &'static [&'static str],
     precision: &'static str,
-    #[serde(rename = "security-severity")]
+    /// Absent for lints that are not about security (the suppression lints).
+    #[serde(rename = "security-severity", skip_serializing_if = "str::is_empty")]
     security_severity: &'static str,
 }
 
@@ -176,7 +177,7 @@ pub(crate) fn render(report: &Report, cwd: &Path, strict: bool) -> String {
             }
             SarifResult {
                 rule_id: item.lint,
-                rule_index: LINTS.iter().position(|l| l.name == item.lint),
+                rule_index: oauth_lint_lints::all().position(|l| l.name == item.lint),
                 level: level(item.level),
                 message: Message { text },
                 locations: vec![base.location(&item.pos)],
@@ -226,7 +227,7 @@ pub(crate) fn render(report: &Report, cwd: &Path, strict: bool) -> String {
                     name: "oauth-lint",
                     semantic_version: env!("CARGO_PKG_VERSION"),
                     information_uri: env!("CARGO_PKG_REPOSITORY"),
-                    rules: LINTS.iter().map(rule).collect(),
+                    rules: oauth_lint_lints::all().map(rule).collect(),
                 },
             },
             invocations: vec![Invocation {

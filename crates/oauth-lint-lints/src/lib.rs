@@ -50,7 +50,8 @@ pub struct Lint {
     /// `high`, `medium` or `low`.
     pub precision: &'static str,
     /// A CVSS-like score from `0.0` to `10.0`, written as a string (SARIF
-    /// `properties.security-severity`; GitHub maps 7.0 and up to high, 4.0 and up to medium).
+    /// `properties.security-severity`; GitHub maps 7.0 and up to high, 4.0 and up to medium);
+    /// empty for lints that are not about security.
     pub security_severity: &'static str,
     check: fn(&ExchangeFact, &mut Vec<Finding>),
 }
@@ -103,6 +104,9 @@ pub static META_LINTS: &[Lint] = &[
         default_level: Level::Warn,
         summary: "suppression that matches no finding",
         group: "suppression",
+        tags: &["maintainability", "suppression"],
+        precision: "very-high",
+        security_severity: "",
         check: no_facts,
     },
     Lint {
@@ -110,6 +114,9 @@ pub static META_LINTS: &[Lint] = &[
         default_level: Level::Warn,
         summary: "suppression without a reason, of an unknown lint, or malformed",
         group: "suppression",
+        tags: &["maintainability", "suppression"],
+        precision: "very-high",
+        security_severity: "",
         check: no_facts,
     },
 ];
