@@ -2,7 +2,8 @@
 //! them: each parses as YAML (PyYAML, from the test tools), pre-commit accepts the manifest and
 //! the README's `.pre-commit-config.yaml`, and each template runs the documented command lines.
 //! The exit-code handling of every template is run for real in the shell the CI system uses,
-//! with a stand-in `cargo` that exits 0, 1 or 2 like oauth-lint does.
+//! with a stand-in `cargo` that exits 0, 1 or 2 like oauth-lint does, and their commands run for
+//! real (this build of `cargo-oauth-lint`) on the demo workspace.
 
 #![allow(
     clippy::unwrap_used,
@@ -13,7 +14,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 
@@ -214,9 +215,28 @@ fn run_lines(steps: &[Value]) -> Vec<String> {
 }
 
 /// Runs each command as a CI step (`bash -eo pipefail`, the shell of GitHub Actions `run:`
-/// steps and of GitLab's bash runners), in order, stopping at the first failure, with a
-/// stand-in `cargo` on PATH: `cargo install` succeeds, `cargo oauth-lint` exits `code`. Returns
-/// whether every step succeeded and the `cargo` command lines that ran.
+/// steps and of GitLab's bash runners) in `dir`, in order, stopping at the first failure.
+fn steps(commands: &[String], dir: &Path, path: &str) -> Vec<Output> {
+    let mut outputs = Vec::new();
+    for command in commands {
+        let out = Command::new("bash")
+            .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", command])
+            .env("PATH", path)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        let failed = !out.status.success();
+        outputs.push(out);
+        if failed {
+            break;
+        }
+    }
+    outputs
+}
+
+/// Runs the commands as CI steps with a stand-in `cargo` on PATH: `cargo install` succeeds,
+/// `cargo oauth-lint` exits `code`. Returns whether every step succeeded and the `cargo` command
+/// lines that ran.
 fn simulate(commands: &[String], code: i32) -> (bool, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let bin = dir.path().join("bin");
@@ -239,19 +259,8 @@ fn simulate(commands: &[String], code: i32) -> (bool, Vec<String>) {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let mut ok = true;
-    for command in commands {
-        let status = Command::new("bash")
-            .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", command])
-            .env("PATH", &path)
-            .current_dir(dir.path())
-            .status()
-            .unwrap();
-        if !status.success() {
-            ok = false;
-            break;
-        }
-    }
+    let outputs = steps(commands, dir.path(), &path);
+    let ok = outputs.iter().all(|o| o.status.success());
     let ran = std::fs::read_to_string(&log)
         .unwrap_or_default()
         .lines()
@@ -402,4 +411,130 @@ fn every_template_is_tested() {
         ],
         "a new template needs a test here"
     );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Runs a template's commands (all but `cargo install`) for real, with this build of
+/// `cargo-oauth-lint` on PATH, in a git repository holding a copy of the demo workspace (two deny
+/// findings, in app/src/login.rs and app/src/handlers.rs), as a CI job runs them in the checkout.
+fn run_for_real(commands: &[String]) -> (tempfile::TempDir, Vec<Output>) {
+    let checkout = tempfile::tempdir().unwrap();
+    copy_dir(&common::root().join("tests/workspace"), checkout.path());
+    let init = Command::new("git")
+        .args(["init", "--quiet"])
+        .current_dir(checkout.path())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .status()
+        .unwrap();
+    assert!(init.success());
+    let mut path = vec![
+        Path::new(env!("CARGO_BIN_EXE_cargo-oauth-lint"))
+            .parent()
+            .unwrap()
+            .to_path_buf(),
+    ];
+    if let Some(cargo) = std::env::var_os("CARGO") {
+        path.push(Path::new(&cargo).parent().unwrap().to_path_buf());
+    }
+    path.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    // cargo looks for subcommands in $CARGO_HOME/bin before PATH unless PATH lists it: list it
+    // after this build, so an installed cargo-oauth-lint does not stand in for it.
+    let cargo_home = std::env::var_os("CARGO_HOME").map_or_else(
+        || Path::new(&std::env::var_os("HOME").unwrap_or_default()).join(".cargo"),
+        PathBuf::from,
+    );
+    path.push(cargo_home.join("bin"));
+    let path = std::env::join_paths(path).unwrap();
+    let commands: Vec<String> = commands
+        .iter()
+        .filter(|c| !c.starts_with("cargo install "))
+        .cloned()
+        .collect();
+    let outputs = steps(&commands, checkout.path(), path.to_str().unwrap());
+    (checkout, outputs)
+}
+
+fn json_file(path: &Path) -> Value {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn the_templates_commands_run_for_real() {
+    // SARIF: the step succeeds with findings and writes the file the upload step reads.
+    let (_, steps_) = github_steps("examples/ci/github-actions-sarif.yml");
+    let (checkout, outputs) = run_for_real(&run_lines(&steps_));
+    assert_eq!(outputs.len(), 1);
+    assert!(outputs[0].status.success(), "{}", text(&outputs[0]));
+    let sarif = json_file(&checkout.path().join("oauth-lint.sarif"));
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{sarif}");
+    let mut uris: Vec<&str> = results
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    uris.sort_unstable();
+    assert_eq!(
+        uris,
+        ["app/src/handlers.rs", "app/src/login.rs"],
+        "repository-relative"
+    );
+
+    // The GitHub gate: fails on the findings and annotates them.
+    let (_, steps_) = github_steps("examples/ci/github-actions-gate.yml");
+    let (_, outputs) = run_for_real(&run_lines(&steps_));
+    assert_eq!(outputs.len(), 1);
+    assert_eq!(outputs[0].status.code(), Some(1), "{}", text(&outputs[0]));
+    let annotations = String::from_utf8_lossy(&outputs[0].stdout);
+    assert_eq!(
+        annotations
+            .lines()
+            .filter(|l| l.starts_with("::error file=app/src/"))
+            .count(),
+        2,
+        "{annotations}"
+    );
+
+    // GitLab: the report is written, then the gate fails the job.
+    let ci = yaml_file("examples/ci/gitlab-ci.yml");
+    let script: Vec<String> = ci["oauth-lint"]["script"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_string())
+        .collect();
+    let (checkout, outputs) = run_for_real(&script);
+    assert_eq!(outputs.len(), 2);
+    assert!(outputs[0].status.success(), "{}", text(&outputs[0]));
+    assert_eq!(outputs[1].status.code(), Some(1), "{}", text(&outputs[1]));
+    assert!(text(&outputs[1]).contains("error[code_exchange_in_retry]"));
+    let report = json_file(&checkout.path().join("oauth-lint.json"));
+    assert_eq!(report["findings"].as_array().unwrap().len(), 2, "{report}");
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
