@@ -2,7 +2,8 @@
 //! the `.pre-commit-config.yaml` the README tells users to add, pointed at a snapshot of this
 //! repository, and `pre-commit install`; then `git commit` is refused while a staged file
 //! exchanges an authorization code in a retry loop, goes through once the retry is gone, and
-//! skips the hook when no `.rs` file is staged.
+//! skips the hook when no `.rs` file is staged. Then `pre-commit try-repo` against the same
+//! snapshot fails on the staged retry and passes on the fix.
 //!
 //! pre-commit builds the hook with `cargo install --bins --path .` (its `language: rust`), about a
 //! minute of release build on two cores. To pay that only when the source changes, the test keeps
@@ -310,6 +311,36 @@ fn the_hook_refuses_a_commit_with_a_retried_exchange_and_accepts_the_fix() {
         docs_text.contains("(no files to check)") && docs_text.contains("Skipped"),
         "the hook is skipped:\n{docs_text}"
     );
+
+    // `pre-commit try-repo`, the way a hook is tried before it is added to a configuration: it
+    // fails on a staged retry and passes once the retry is gone. try-repo always builds the hook
+    // in a fresh store; the shared CARGO_TARGET_DIR keeps that to an incremental build.
+    let try_repo = || {
+        let mut cmd = Command::new(&pre_commit);
+        cmd.arg("try-repo")
+            .arg(&hook_repo)
+            .args(["oauth-lint", "--ref", &rev, "--all-files"])
+            .current_dir(dir)
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1");
+        cmd.output().unwrap()
+    };
+    write("src/login.rs", LOGIN_RETRY);
+    assert!(run(&["add", "--all"]).status.success());
+    let failed = try_repo();
+    let failed_text = text(&failed);
+    assert!(!failed.status.success(), "try-repo passed:\n{failed_text}");
+    assert!(
+        failed_text.contains("error[code_exchange_in_retry]") && failed_text.contains("Failed"),
+        "{failed_text}"
+    );
+    write("src/login.rs", LOGIN_ONCE);
+    assert!(run(&["add", "--all"]).status.success());
+    let passed = try_repo();
+    let passed_text = text(&passed);
+    assert!(passed.status.success(), "try-repo failed:\n{passed_text}");
+    assert!(passed_text.contains("Passed"), "{passed_text}");
 
     // Keep the cache small: pre-commit forgets environments no config uses any more (the older
     // snapshots' ones: their throw-away repositories are gone), and old snapshots go.
