@@ -11,19 +11,13 @@
 
 mod common;
 
+use common::oauth_lint;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use oauth_lint_lints::Level;
 use serde_json::Value;
-
-fn oauth_lint(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_oauth-lint"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
 
 /// Runs with `--format sarif` and parses stdout.
 fn sarif(dir: &Path, args: &[&str]) -> (Value, Output) {

@@ -154,3 +154,21 @@ pub(crate) fn test_tools() -> PathBuf {
         Err(e) => panic!("{e}"),
     }
 }
+
+/// Runs the built `oauth-lint` in `dir` (colors left to the default: off, output is piped).
+pub(crate) fn oauth_lint(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_oauth-lint"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap_or_else(|e| panic!("could not run oauth-lint: {e}"))
+}
+
+pub(crate) fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub(crate) fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}

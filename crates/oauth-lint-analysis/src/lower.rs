@@ -147,17 +147,21 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
     })
 }
 
+/// The predicate and attributes of a `#[cfg_attr(pred, attr, ..)]`.
+fn cfg_attr_metas(attr: &syn::Attribute) -> Option<Punctuated<syn::Meta, syn::Token![,]>> {
+    if !attr.path().is_ident("cfg_attr") {
+        return None;
+    }
+    let list = attr.meta.require_list().ok()?;
+    Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated
+        .parse2(list.tokens.clone())
+        .ok()
+}
+
 fn cfg_paths(attrs: &[syn::Attribute]) -> Vec<String> {
     let mut out = Vec::new();
     for attr in attrs {
-        if !attr.path().is_ident("cfg_attr") {
-            continue;
-        }
-        let Ok(list) = attr.meta.require_list() else {
-            continue;
-        };
-        let parser = Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated;
-        let Ok(metas) = parser.parse2(list.tokens.clone()) else {
+        let Some(metas) = cfg_attr_metas(attr) else {
             continue;
         };
         for meta in metas.iter().skip(1) {
@@ -211,15 +215,9 @@ impl Lowerer<'_> {
 
     /// Records `#[cfg_attr(oauth_lint, allow(oauth_lint::name, reason = ".."))]` attributes.
     fn allows(&mut self, attrs: &[syn::Attribute], item: Span) {
+        let parser = Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated;
         for attr in attrs {
-            if !attr.path().is_ident("cfg_attr") {
-                continue;
-            }
-            let Ok(list) = attr.meta.require_list() else {
-                continue;
-            };
-            let parser = Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated;
-            let Ok(metas) = parser.parse2(list.tokens.clone()) else {
+            let Some(metas) = cfg_attr_metas(attr) else {
                 continue;
             };
             let mut metas = metas.iter();
