@@ -499,7 +499,12 @@ fn parse_all(jobs_in: &[Job], jobs: usize) -> Vec<Parsed> {
     results.into_values().flatten().collect()
 }
 
+/// Files read so far in this process, for the progress line.
+pub(crate) static FILES_READ: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
 fn read_and_lower(job: &Job) -> Parsed {
+    FILES_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let bytes = std::fs::read(&job.path).map_err(|e| format!("could not read: {e}"))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         format!(

@@ -8,6 +8,7 @@ mod config;
 mod discover;
 pub mod docs;
 mod output;
+mod progress;
 mod report;
 mod suppress;
 
@@ -385,14 +386,17 @@ fn check(args: &CheckArgs, levels: &Levels, config: config::Config) -> i32 {
         walk_only: false,
         excluded: exclude,
     };
+    let mut progress = progress::Progress::start(args.quiet);
     let found = discover::discover(&selection);
-    for w in &found.warnings {
-        eprintln!("warning: {w}");
-    }
+    progress.phase(progress::Phase::Analysing);
     let facts = oauth_lint_analysis::analyze(&found.lowered, &found.crate_names, &models);
     let applied = suppress::apply(oauth_lint_lints::check(&facts), &found, &|lint| {
         levels.of(lint) != Level::Allow
     });
+    progress.finish();
+    for w in &found.warnings {
+        eprintln!("warning: {w}");
+    }
     let findings: Vec<_> = applied
         .kept
         .into_iter()

@@ -575,3 +575,30 @@ fn github_annotations_and_output_file() {
         stderr(&bad)
     );
 }
+
+#[test]
+fn the_progress_line_is_erased_and_absent_when_piped() {
+    let run = |progress: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_oauth-lint"));
+        cmd.args(["--format", "short"]).current_dir(workspace());
+        match progress {
+            Some(p) => cmd.env("OAUTH_LINT_PROGRESS", p),
+            None => cmd.env_remove("OAUTH_LINT_PROGRESS"),
+        };
+        cmd.output().unwrap()
+    };
+    // Piped stderr: no progress line, whatever the run's length.
+    let piped = run(None);
+    assert!(!stderr(&piped).contains('\r'), "{:?}", stderr(&piped));
+    // Forced on: a line that is rewritten in place and erased before the end; the report on
+    // stdout is unchanged.
+    let forced = run(Some("always"));
+    let err = stderr(&forced);
+    assert!(
+        err.starts_with("\r\x1b[2Koauth-lint: ") && err.contains(" read, "),
+        "{err:?}"
+    );
+    assert!(err.ends_with("\r\x1b[2K"), "erased at the end: {err:?}");
+    assert_eq!(stdout(&forced), stdout(&piped));
+    assert_eq!(forced.status.code(), piped.status.code());
+}
