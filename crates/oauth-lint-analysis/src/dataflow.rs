@@ -744,6 +744,7 @@ impl<'a> Engine<'a> {
         name: &str,
         loc: Loc,
         recv: Option<&Val>,
+        recv_local: Option<&str>,
         argv: &[Val],
         sql: Option<&str>,
         st: &mut State,
@@ -751,6 +752,17 @@ impl<'a> Engine<'a> {
         if recv.is_some_and(|r| self.is_from_request(cx, r)) {
             return None;
         }
+        // A check earlier on the path of the same key, through another lock (or another
+        // temporary guard): the write after it is check-then-act.
+        let after_check = argv.first().is_some_and(|k| {
+            key_sigs(k).iter().any(|sig| {
+                st.checked_keys.iter().any(|c| {
+                    c.split_once('|').is_some_and(|(local, key)| {
+                        key == sig && (local.is_empty() || Some(local) != recv_local)
+                    })
+                })
+            })
+        });
         let session = recv.is_some_and(|r| self.is_session(r));
         let matches = |r: &GuardRule| {
             r.arity.is_none_or(|a| a == argv.len())
@@ -762,7 +774,7 @@ impl<'a> Engine<'a> {
                             .is_some_and(|t| r.when_text.iter().any(|w| w.eq_ignore_ascii_case(t)))
                     }))
                 && sql_matches(r, sql)
-                && (!r.after_check || Self::after_check_matches(argv, st))
+                && (!r.after_check || after_check)
                 // `v.remove(0)`: an index, not a key.
                 && (r.check
                     || argv.len() != 1
@@ -774,11 +786,20 @@ impl<'a> Engine<'a> {
             .filter(|r| r.receiver.as_deref() == Some("session") && session && matches(r))
             .collect();
         let chosen: Vec<&GuardRule> = if specific.is_empty() {
-            rules
+            let general: Vec<&GuardRule> = rules
                 .iter()
                 .copied()
                 .filter(|r| r.receiver.is_none() && matches(r))
-                .collect()
+                .collect();
+            // A check-then-act write replaces the atomic reading of the same call.
+            if general.iter().any(|r| r.after_check) {
+                general
+                    .into_iter()
+                    .filter(|r| r.after_check || r.check)
+                    .collect()
+            } else {
+                general
+            }
         } else {
             specific
         };
@@ -797,7 +818,9 @@ impl<'a> Engine<'a> {
         let mut candidate = None;
         for rule in chosen {
             if rule.check {
-                st.checked_keys.extend(key.iter().cloned());
+                let local = recv_local.unwrap_or("");
+                st.checked_keys
+                    .extend(key.iter().map(|k| format!("{local}|{k}")));
                 continue;
             }
             let g = self.guard_id(GuardFact {
@@ -849,11 +872,6 @@ impl<'a> Engine<'a> {
         });
         let keys: Vec<&Val> = argv.iter().collect();
         self.pass_guard(cx, g, &keys, st);
-    }
-
-    fn after_check_matches(argv: &[Val], st: &State) -> bool {
-        argv.first()
-            .is_some_and(|k| key_sigs(k).iter().any(|s| st.checked_keys.contains(s)))
     }
 
     /// The callback facts of an exchange of `code` made with `context`, when a handler
@@ -1975,6 +1993,7 @@ impl<'a> Engine<'a> {
                 &name,
                 Self::loc(cx, *cspan),
                 None,
+                None,
                 &argv,
                 sql,
                 st,
@@ -2260,12 +2279,21 @@ impl<'a> Engine<'a> {
         if let Some(rules) = models.guard_methods.get(method) {
             let sql = args.first().and_then(Expr::as_str_lit);
             let rules: Vec<&GuardRule> = rules.iter().collect();
+            // A receiver held in a local (`let mut flows = self.flows.lock()?; flows.remove(k)`):
+            // a check and a write through it are under one guard.
+            let recv_local = match receiver {
+                Expr::Path { segs, .. } if segs.len() == 1 && segs[0] != "self" => {
+                    Some(segs[0].as_str())
+                }
+                _ => None,
+            };
             checked_guard = self.observe_guard(
                 cx,
                 &rules,
                 method,
                 Self::loc(cx, name_span),
                 Some(&recv),
+                recv_local,
                 &argv,
                 sql,
                 st,
@@ -2671,7 +2699,7 @@ impl<'a> Engine<'a> {
                 _ => None,
             };
             let loc = Self::loc(cx, span);
-            self.observe_guard(cx, &guard_rules, last, loc, None, &[], sql, st);
+            self.observe_guard(cx, &guard_rules, last, loc, None, None, &[], sql, st);
         }
         match kind {
             MacroKind::Format { template, args } => {
