@@ -10,8 +10,11 @@
     reason = "a test fails by panicking"
 )]
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+
+use std::process::Output;
+
+use common::oauth_lint;
 
 const CARGO_TOML: &str = r#"[package]
 name = "callbacks-demo"
@@ -126,20 +129,8 @@ fn app() -> tempfile::TempDir {
     dir
 }
 
-fn oauth_lint(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_oauth-lint"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .output()
-        .unwrap()
-}
-
 fn findings(o: &Output) -> Vec<String> {
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
+    common::stdout(o).lines().map(str::to_string).collect()
 }
 
 #[test]
@@ -153,7 +144,7 @@ fn only_the_callback_that_reads_the_state_with_get_is_reported() {
             "src/github.rs:21:10: warn[unguarded_callback_exchange]: callback handler exchanges the code without a guard"
         ],
         "{}",
-        String::from_utf8_lossy(&o.stderr)
+        common::stderr(&o)
     );
     // Warnings do not fail the run.
     assert_eq!(o.status.code(), Some(0));
@@ -163,7 +154,7 @@ fn only_the_callback_that_reads_the_state_with_get_is_reported() {
 fn the_human_report_names_the_handler_and_where_the_code_comes_in() {
     let dir = app();
     let o = oauth_lint(dir.path(), &["--color", "never"]);
-    let out = String::from_utf8_lossy(&o.stdout);
+    let out = common::stdout(&o);
     assert!(
         out.contains("warning[unguarded_callback_exchange]"),
         "{out}"
