@@ -205,3 +205,25 @@ fn process_local_exchange_guard_is_silent_unless_enabled() {
     let config = findings(&oauth_lint(dir.path(), &["--format", "short", "--quiet"]));
     assert_eq!(config, flag);
 }
+
+#[test]
+fn a_guard_taught_in_the_configuration_counts() {
+    // The in-house store consumes the state with `burn_csrf`: taught as an atomic, shared guard
+    // through `[[models.guard]]` (the schema of lints/apis/guards.toml), the callback is quiet.
+    let dir = app();
+    let github = std::fs::read_to_string(dir.path().join("src/github.rs")).unwrap();
+    let github = github.replace(
+        "session.get(\"github_csrf\")",
+        "app.csrf_store.burn_csrf(&q.state, \"github_csrf\")",
+    );
+    std::fs::write(dir.path().join("src/github.rs"), github).unwrap();
+    let before = findings(&oauth_lint(dir.path(), &["--format", "short", "--quiet"]));
+    assert_eq!(before.len(), 1, "{before:?}");
+    std::fs::write(
+        dir.path().join("oauth-lint.toml"),
+        "[[models.guard]]\nmethods = [\"burn_csrf\"]\natomic = true\nshared = true\nlabel = \"burns the CSRF token\"\n",
+    )
+    .unwrap();
+    let o = oauth_lint(dir.path(), &["--format", "short", "--quiet"]);
+    assert_eq!(findings(&o), Vec::<String>::new(), "{}", common::stderr(&o));
+}
