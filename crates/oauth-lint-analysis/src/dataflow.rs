@@ -921,7 +921,31 @@ impl<'a> Engine<'a> {
             guards,
             guards_after: Vec::new(),
             state_verified,
+            state_from: self.state_param(cx),
             serving_loop: None,
+        })
+    }
+
+    /// Where the handler receives `state`: a request parameter or a field pattern named like
+    /// it (`state: String`, `_state: String`, `Query(Cb { code, state })`).
+    fn state_param(&self, cx: &FnCx<'a>) -> Option<Loc> {
+        let names = &self.models.state_names;
+        let named = |n: &str| names.iter().any(|s| s == n.trim_start_matches('_'));
+        cx.def.params.iter().enumerate().find_map(|(i, p)| {
+            if !self.is_request_param(cx.fid, i) {
+                return None;
+            }
+            let hit = match &p.pat {
+                Pat::Bind { name, span, .. } => named(name).then_some(*span),
+                Pat::TupleStruct { elems, .. } => elems.iter().find_map(|e| match e {
+                    Pat::Struct { fields, .. } => {
+                        fields.iter().any(|(f, _)| named(f)).then_some(p.span)
+                    }
+                    _ => None,
+                }),
+                _ => None,
+            };
+            hit.map(|span| Loc::new(cx.file, span))
         })
     }
 

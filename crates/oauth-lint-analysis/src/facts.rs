@@ -96,6 +96,8 @@ pub struct CallbackFact {
     pub guards_after: Vec<GuardFact>,
     /// Whether the `state` parameter is compared or looked up before the exchange on every path.
     pub state_verified: bool,
+    /// Where the handler receives `state`, when a parameter or pattern names it.
+    pub state_from: Option<Loc>,
     /// For a loopback server: the loop that comes round to serve again after the exchange.
     pub serving_loop: Option<Loc>,
 }

@@ -29,5 +29,11 @@ pub(crate) fn check(fact: &ExchangeFact, out: &mut Vec<Finding>) {
     if let Some(from) = cb.code_from {
         finding = finding.label(from, "the code comes from the request here");
     }
+    if let Some(state) = cb.state_from {
+        finding = finding.label(
+            state,
+            "`state` comes in here and is not compared on that path",
+        );
+    }
     out.push(finding.note(NOTE).help(HELP));
 }
