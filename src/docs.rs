@@ -14,6 +14,22 @@ pub static LINT_DOCS: &[(&str, &str)] = &[
         "persistent_authorization_code",
         include_str!("../lints/persistent_authorization_code.md"),
     ),
+    (
+        "unguarded_callback_exchange",
+        include_str!("../lints/unguarded_callback_exchange.md"),
+    ),
+    (
+        "racy_exchange_guard",
+        include_str!("../lints/racy_exchange_guard.md"),
+    ),
+    (
+        "unverified_callback_state",
+        include_str!("../lints/unverified_callback_state.md"),
+    ),
+    (
+        "process_local_exchange_guard",
+        include_str!("../lints/process_local_exchange_guard.md"),
+    ),
 ];
 
 /// `(lint name, Markdown doc)` of the suppression lints.
@@ -52,6 +68,14 @@ pub static API_MODELS: &[(&str, &str)] = &[
         include_str!("../lints/apis/reqwest-retry.toml"),
     ),
     ("wrappers.toml", include_str!("../lints/apis/wrappers.toml")),
+    (
+        "frameworks.toml",
+        include_str!("../lints/apis/frameworks.toml"),
+    ),
+    ("guards.toml", include_str!("../lints/apis/guards.toml")),
+    ("sessions.toml", include_str!("../lints/apis/sessions.toml")),
+    ("redis.toml", include_str!("../lints/apis/redis.toml")),
+    ("sql.toml", include_str!("../lints/apis/sql.toml")),
 ];
 
 pub fn lint_doc(name: &str) -> Option<&'static str> {

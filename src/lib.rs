@@ -514,8 +514,12 @@ fn color_choice(arg: ColorArg) -> ColorChoice {
 }
 
 /// Analyses files and directories in walk mode (no cargo) with every lint at its default
-/// level: the entry point of the fixture harness and the doc-example tests.
-fn analyze_walk(paths: &[PathBuf]) -> Result<(report::Report, discover::Discovered), String> {
+/// level, and the `enabled` ones at least `warn`: the entry point of the fixture harness and
+/// the doc-example tests (an allow-by-default lint's fixtures and doc run with it enabled).
+fn analyze_walk(
+    paths: &[PathBuf],
+    enabled: &[&str],
+) -> Result<(report::Report, discover::Discovered), String> {
     let models = builtin_models()?;
     let selection = discover::Selection {
         paths: paths.to_vec(),
@@ -525,8 +529,14 @@ fn analyze_walk(paths: &[PathBuf]) -> Result<(report::Report, discover::Discover
     };
     let found = discover::discover(&selection);
     let facts = oauth_lint_analysis::analyze(&found.lowered, &found.crate_names, &models);
-    let default =
-        |lint: &str| oauth_lint_lints::lint(lint).map_or(Level::Allow, |l| l.default_level);
+    let default = |lint: &str| {
+        let level = oauth_lint_lints::lint(lint).map_or(Level::Allow, |l| l.default_level);
+        if enabled.contains(&lint) {
+            level.max(Level::Warn)
+        } else {
+            level
+        }
+    };
     let applied = suppress::apply(oauth_lint_lints::check(&facts), &found, &|lint| {
         default(lint) != Level::Allow
     });
@@ -549,7 +559,15 @@ fn analyze_walk(paths: &[PathBuf]) -> Result<(report::Report, discover::Discover
 
 /// Walk-mode findings as `short` lines, and the file errors.
 pub fn check_paths_short(paths: &[PathBuf]) -> Result<(Vec<String>, Vec<String>), String> {
-    let (report, _) = analyze_walk(paths)?;
+    check_paths_short_enabling(paths, &[])
+}
+
+/// As `check_paths_short`, with the `enabled` lints at least `warn`.
+pub fn check_paths_short_enabling(
+    paths: &[PathBuf],
+    enabled: &[&str],
+) -> Result<(Vec<String>, Vec<String>), String> {
+    let (report, _) = analyze_walk(paths, enabled)?;
     let lines = output::short::render(&report)
         .lines()
         .map(str::to_string)
@@ -564,7 +582,12 @@ pub fn check_paths_short(paths: &[PathBuf]) -> Result<(Vec<String>, Vec<String>)
 
 /// Walk-mode human output without colors, for snapshots.
 pub fn check_paths_human(paths: &[PathBuf]) -> Result<String, String> {
-    let (report, found) = analyze_walk(paths)?;
+    check_paths_human_enabling(paths, &[])
+}
+
+/// As `check_paths_human`, with the `enabled` lints at least `warn`.
+pub fn check_paths_human_enabling(paths: &[PathBuf], enabled: &[&str]) -> Result<String, String> {
+    let (report, found) = analyze_walk(paths, enabled)?;
     let mut buf = codespan_reporting::term::termcolor::NoColor::new(Vec::new());
     output::human::render(&report, &found.sources, &mut buf).map_err(|e| e.to_string())?;
     let mut text = String::from_utf8_lossy(&buf.into_inner()).into_owned();

@@ -22,7 +22,9 @@ fn findings_of(code: &str, name: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join(format!("{name}.rs"));
     std::fs::write(&file, code).unwrap();
-    let (lines, errors) = oauth_lint::check_paths_short(&[file]).unwrap();
+    // The doc's own lint is enabled (an allow-by-default lint's example must fire).
+    let lint = name.trim_end_matches("_bad").trim_end_matches("_good");
+    let (lines, errors) = oauth_lint::check_paths_short_enabling(&[file], &[lint]).unwrap();
     assert!(errors.is_empty(), "{name}: {errors:?}");
     lines
 }

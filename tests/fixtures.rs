@@ -28,7 +28,10 @@ fn fixtures_match_their_annotations() {
     for (lint, fixture) in &fixtures {
         let name = fixture.file_name().unwrap().to_string_lossy().into_owned();
         let expected = common::expectations(fixture);
-        let (lines, errors) = oauth_lint::check_paths_short(std::slice::from_ref(fixture)).unwrap();
+        // A fixture runs with its own lint enabled (allow-by-default lints have fixtures too).
+        let (lines, errors) =
+            oauth_lint::check_paths_short_enabling(std::slice::from_ref(fixture), &[lint.as_str()])
+                .unwrap();
         let actual = common::parse_short(&lines);
         let rel = common::relative(fixture);
         for e in &errors {
@@ -83,7 +86,11 @@ fn human_output_snapshots() {
             continue;
         }
         let name = fixture.file_stem().unwrap().to_string_lossy().into_owned();
-        let text = oauth_lint::check_paths_human(std::slice::from_ref(&fixture)).unwrap();
+        let text = oauth_lint::check_paths_human_enabling(
+            std::slice::from_ref(&fixture),
+            &[lint.as_str()],
+        )
+        .unwrap();
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_path(root.join("tests/snapshots").join(&lint));
         settings.set_prepend_module_to_snapshot(false);

@@ -15,12 +15,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::facts::{ExchangeFact, Loc, PersistentFact, RetryFact, RetryKind, SourceKind};
+use crate::facts::{
+    CallbackFact, ExchangeFact, GuardFact, HandlerKind, Loc, PersistentFact, RetryFact, RetryKind,
+    SourceKind,
+};
 use crate::index::{FnId, Index};
 use crate::ir::{
     BinOp, Block, Expr, FileId, FnDef, JsonValue, LoopKind, MacroKind, Pat, Span, Stmt, UnOp,
 };
-use crate::models::{Models, find_fn, path_matches};
+use crate::models::{GuardRule, Models, find_fn, path_matches};
 
 const MAX_ROUNDS: usize = 12;
 const MAX_FIELD_DEPTH: usize = 3;
@@ -131,6 +134,8 @@ struct Val {
     retrying: Option<Loc>,
     lit: Option<String>,
     path_tail: Option<String>,
+    /// A guard that counts only if this value decides a condition (`set.insert(k)`'s `bool`).
+    guard: Option<u32>,
 }
 
 impl Val {
@@ -180,6 +185,9 @@ impl Val {
         }
         if self.path_tail != other.path_tail {
             self.path_tail = None;
+        }
+        if self.guard.is_none() {
+            self.guard = other.guard;
         }
     }
 
@@ -253,6 +261,13 @@ struct State {
     env: BTreeMap<String, Val>,
     done: BTreeMap<u32, Done>,
     dpop: bool,
+    /// Guards passed on every path to here.
+    guards: BTreeSet<u32>,
+    /// Keys read by a check (`contains_key(k)`, `get(k)`) on some path to here: a later write
+    /// of the same key is check-then-act.
+    checked_keys: BTreeSet<String>,
+    /// Whether the callback's `state` was compared or looked up on every path to here.
+    csrf_checked: bool,
 }
 
 impl State {
@@ -299,6 +314,9 @@ impl State {
             }
         }
         out.dpop |= b.dpop;
+        out.guards = out.guards.intersection(&b.guards).copied().collect();
+        out.checked_keys.extend(b.checked_keys);
+        out.csrf_checked &= b.csrf_checked;
         out
     }
 
@@ -318,6 +336,14 @@ pub(crate) struct Summary {
     /// Closure parameters run repeatedly.
     repeats: BTreeSet<usize>,
     returns: Val,
+    /// Guards on every path to every exchange of a parameter (None: no such exchange).
+    pre_guards: Option<BTreeSet<u32>>,
+    /// Guards written after an exchange on some path.
+    post_guards: BTreeSet<u32>,
+    /// Guards on every path that returns normally.
+    exit_guards: BTreeSet<u32>,
+    /// Parameters (and field paths) compared or looked up: where a caller's `state` is verified.
+    checks: BTreeSet<(usize, Vec<String>)>,
 }
 
 impl Summary {}
@@ -352,11 +378,19 @@ pub(crate) struct Engine<'a> {
     sites: Vec<ExchangeFact>,
     site_ids: BTreeMap<Loc, u32>,
     reporting: bool,
+    /// Request parameters of callback handlers.
+    handler_params: BTreeMap<FnId, BTreeSet<usize>>,
+    guards: Vec<GuardFact>,
+    guard_ids: BTreeMap<GuardFact, u32>,
 }
 
 impl<'a> Engine<'a> {
     pub(crate) fn new(index: Index<'a>, models: &'a Models) -> Self {
+        let handler_params = crate::callbacks::handler_params(&index, models);
         Engine {
+            handler_params,
+            guards: Vec::new(),
+            guard_ids: BTreeMap::new(),
             index,
             models,
             origins: Vec::new(),
@@ -399,7 +433,12 @@ impl<'a> Engine<'a> {
     /// Whether a summary says anything about codes. Most functions return values we know
     /// nothing about; applying their summaries would cost time and change nothing.
     fn summary_matters(&self, s: &Summary) -> bool {
-        !s.exchange_params.is_empty() || !s.repeats.is_empty() || self.val_matters(&s.returns, 0)
+        !s.exchange_params.is_empty()
+            || !s.repeats.is_empty()
+            || !s.exit_guards.is_empty()
+            || !s.post_guards.is_empty()
+            || !s.checks.is_empty()
+            || self.val_matters(&s.returns, 0)
     }
 
     fn val_matters(&self, v: &Val, depth: usize) -> bool {
@@ -407,6 +446,7 @@ impl<'a> Engine<'a> {
             || v.http.is_some()
             || v.body.is_some()
             || v.retrying.is_some()
+            || v.guard.is_some()
             || v.origins.iter().any(|&o| {
                 !matches!(
                     self.origins[o as usize].kind,
@@ -442,6 +482,8 @@ impl<'a> Engine<'a> {
             closure_nesting: 0,
             eval_depth: 0,
             steps: 0,
+            ok_exit: None,
+            via_summary: false,
         };
         collect_closures(&def.body, &mut cx.closures);
         let mut st = State::new();
@@ -451,7 +493,10 @@ impl<'a> Engine<'a> {
                 at: Loc::new(f.file, p.span),
                 label: Loc::new(f.file, p.span),
                 path: Vec::new(),
-                name: None,
+                name: match &p.pat {
+                    Pat::Bind { name, .. } => Some(name.clone()),
+                    _ => None,
+                },
             };
             let id = self.intern(origin);
             let val = Val {
@@ -479,7 +524,9 @@ impl<'a> Engine<'a> {
         let mut returns = ret_val;
         if st.alive {
             returns.join_with(&tail);
+            note_ok_exit(&mut cx, &st);
         }
+        cx.summary.exit_guards = cx.ok_exit.take().unwrap_or_default();
         // Closures that were defined but never run here still hold code: analyse them once in
         // the state they were defined in.
         while let Some((&id, _)) = cx.pending_closures.iter().next() {
@@ -540,6 +587,366 @@ impl<'a> Engine<'a> {
         }
         out.retrying = val.retrying;
         out
+    }
+
+    // ----- callbacks: guards and the state parameter ---------------------------------------
+
+    fn guard_id(&mut self, g: GuardFact) -> u32 {
+        if let Some(&id) = self.guard_ids.get(&g) {
+            return id;
+        }
+        let id = u32::try_from(self.guards.len()).unwrap_or(u32::MAX);
+        self.guards.push(g.clone());
+        self.guard_ids.insert(g, id);
+        id
+    }
+
+    /// Whether parameter `i` of `f` is filled from the request by a web framework.
+    fn is_request_param(&self, f: FnId, i: usize) -> bool {
+        self.handler_params
+            .get(&f)
+            .is_some_and(|ps| ps.contains(&i))
+    }
+
+    /// Whether an origin is the `state` parameter a callback received.
+    fn is_state_origin(&self, o: u32) -> bool {
+        let origin = &self.origins[o as usize];
+        let request = match origin.kind {
+            OriginKind::Param(f, i) => self.is_request_param(f, i),
+            OriginKind::Request => true,
+            _ => false,
+        };
+        if !request {
+            return false;
+        }
+        let name = match origin.path.last() {
+            Some(last) => Some(last.as_str()),
+            None => origin.name.as_deref(),
+        };
+        name.is_some_and(|n| self.models.state_names.iter().any(|s| s == n))
+    }
+
+    /// Whether a value comes from the request (reading it is not a guard).
+    fn is_from_request(&self, cx: &FnCx<'_>, v: &Val) -> bool {
+        v.origins
+            .iter()
+            .any(|&o| match self.origins[o as usize].kind {
+                OriginKind::Param(f, i) => self.is_request_param(f, i),
+                OriginKind::Request => self.handler_params.contains_key(&cx.fid),
+                _ => false,
+            })
+    }
+
+    /// Whether a value is a per-request session or cookie jar (by its parameter's type).
+    fn is_session(&self, v: &Val) -> bool {
+        v.origins.iter().any(|&o| {
+            let OriginKind::Param(f, i) = self.origins[o as usize].kind else {
+                return false;
+            };
+            let def = self.index.fn_def(f);
+            def.params.get(i).is_some_and(|p| {
+                let outer = crate::callbacks::outer_type(&p.ty);
+                self.models.session_types.iter().any(|t| t == outer)
+            })
+        })
+    }
+
+    /// `v` was compared or looked up: a callback's `state` is verified on this path, and a
+    /// parameter is one this function checks for its callers.
+    fn note_check(&mut self, cx: &mut FnCx<'a>, v: &Val, st: &mut State) {
+        for &o in &v.origins {
+            if self.is_state_origin(o) {
+                st.csrf_checked = true;
+            }
+            let origin = &self.origins[o as usize];
+            if let OriginKind::Param(f, i) = origin.kind
+                && f == cx.fid
+            {
+                cx.summary.checks.insert((i, origin.path.clone()));
+            }
+        }
+        for f in v.fields.values() {
+            if f.origins.iter().any(|&o| self.is_state_origin(o)) {
+                st.csrf_checked = true;
+            }
+        }
+    }
+
+    /// A call named `name` with these values: values handed to a lookup or comparison are
+    /// checked (`pending.remove(&state)`, `verify_csrf(&state)`, `state.eq(&expected)`).
+    fn note_call_checks(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        name: &str,
+        recv: Option<&Val>,
+        argv: &[Val],
+        st: &mut State,
+    ) {
+        let lower = name.to_ascii_lowercase();
+        let looks_up = lower.split('_').any(|w| CHECK_WORDS.contains(&w));
+        if !looks_up {
+            return;
+        }
+        for a in argv {
+            self.note_check(cx, a, st);
+        }
+        if let Some(r) = recv
+            && lower.split('_').any(|w| EQ_WORDS.contains(&w))
+        {
+            self.note_check(cx, r, st);
+        }
+    }
+
+    /// Passes guard `g` on this path; exchanges already done on it get it as a guard written
+    /// after them when the guard is about their code or the callback's state (`keys`).
+    fn pass_guard(&mut self, cx: &mut FnCx<'a>, g: u32, keys: &[&Val], st: &mut State) {
+        st.guards.insert(g);
+        let mut after = Vec::new();
+        for (&site, d) in &st.done {
+            if d.invoked_param.is_some() {
+                continue;
+            }
+            let keyed = keys.iter().any(|k| {
+                k.origins
+                    .iter()
+                    .any(|o| d.origins.contains(o) || self.is_state_origin(*o))
+                    || k.lit.as_deref().is_some_and(names_flow_key)
+            });
+            if keyed {
+                after.push(site);
+            }
+        }
+        if !after.is_empty() {
+            cx.summary.post_guards.insert(g);
+        }
+        if self.reporting {
+            let fact = self.guards[g as usize].clone();
+            for site in after {
+                if let Some(cb) = self
+                    .sites
+                    .get_mut(site as usize)
+                    .and_then(|f| f.callback.as_mut())
+                    && !cb.guards_after.contains(&fact)
+                {
+                    cb.guards_after.push(fact.clone());
+                }
+            }
+        }
+    }
+
+    /// Guard rules for a call: passes a guard, records a check, or returns a guard that counts
+    /// only if the result decides a condition.
+    #[allow(clippy::too_many_arguments, reason = "a call has this many parts")]
+    fn observe_guard(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        rules: &[&GuardRule],
+        name: &str,
+        loc: Loc,
+        recv: Option<&Val>,
+        recv_local: Option<&str>,
+        argv: &[Val],
+        sql: Option<&str>,
+        st: &mut State,
+    ) -> Option<u32> {
+        if recv.is_some_and(|r| self.is_from_request(cx, r)) {
+            return None;
+        }
+        // A check earlier on the path of the same key, through another lock (or another
+        // temporary guard): the write after it is check-then-act.
+        let after_check = argv.first().is_some_and(|k| {
+            key_sigs(k).iter().any(|sig| {
+                st.checked_keys.iter().any(|c| {
+                    c.split_once('|').is_some_and(|(local, key)| {
+                        key == sig && (local.is_empty() || Some(local) != recv_local)
+                    })
+                })
+            })
+        });
+        let session = recv.is_some_and(|r| self.is_session(r));
+        let matches = |r: &GuardRule| {
+            r.arity.is_none_or(|a| a == argv.len())
+                && (r.when_text.is_empty()
+                    || argv.iter().any(|a| {
+                        a.lit
+                            .as_deref()
+                            .or(a.path_tail.as_deref())
+                            .is_some_and(|t| r.when_text.iter().any(|w| w.eq_ignore_ascii_case(t)))
+                    }))
+                && sql_matches(r, sql)
+                && (!r.after_check || after_check)
+                // `v.remove(0)`: an index, not a key.
+                && (r.check
+                    || argv.len() != 1
+                    || argv.iter().any(|k| !k.origins.is_empty() || k.lit.is_some()))
+        };
+        let specific: Vec<&GuardRule> = rules
+            .iter()
+            .copied()
+            .filter(|r| r.receiver.as_deref() == Some("session") && session && matches(r))
+            .collect();
+        let chosen: Vec<&GuardRule> = if specific.is_empty() {
+            let general: Vec<&GuardRule> = rules
+                .iter()
+                .copied()
+                .filter(|r| r.receiver.is_none() && matches(r))
+                .collect();
+            // A check-then-act write replaces the atomic reading of the same call.
+            if general.iter().any(|r| r.after_check) {
+                general
+                    .into_iter()
+                    .filter(|r| r.after_check || r.check)
+                    .collect()
+            } else {
+                general
+            }
+        } else {
+            specific
+        };
+        let key = argv.first().map(key_sigs).unwrap_or_default();
+        let mut keys: Vec<&Val> = argv.iter().collect();
+        if let Some(r) = recv {
+            keys.push(r);
+        }
+        let sql_val = sql.map(|t| Val {
+            lit: Some(t.to_string()),
+            ..Val::default()
+        });
+        if let Some(v) = &sql_val {
+            keys.push(v);
+        }
+        let mut candidate = None;
+        for rule in chosen {
+            if rule.check {
+                let local = recv_local.unwrap_or("");
+                st.checked_keys
+                    .extend(key.iter().map(|k| format!("{local}|{k}")));
+                continue;
+            }
+            let g = self.guard_id(GuardFact {
+                loc,
+                op: name.to_string(),
+                atomic: rule.atomic && !rule.after_check,
+                shared: rule.shared,
+                label: rule.label.clone(),
+            });
+            if rule.checked {
+                candidate = Some(g);
+            } else {
+                self.pass_guard(cx, g, &keys, st);
+            }
+        }
+        candidate
+    }
+
+    /// An unseen call named like a consume (`take_pending(&state)`) given a value from the
+    /// request: a guard whose inside oauth-lint cannot read.
+    fn observe_named_guard(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        name: &str,
+        loc: Loc,
+        argv: &[Val],
+        st: &mut State,
+    ) {
+        let lower = name.to_ascii_lowercase();
+        let models = self.models;
+        let Some(rule) = models.guard_words.iter().find(|r| {
+            lower
+                .split('_')
+                .any(|w| r.name_words.iter().any(|n| n == w))
+        }) else {
+            return;
+        };
+        if !argv.iter().any(|a| {
+            self.is_from_request(cx, a) || a.fields.values().any(|f| self.is_from_request(cx, f))
+        }) {
+            return;
+        }
+        let g = self.guard_id(GuardFact {
+            loc,
+            op: name.to_string(),
+            atomic: rule.atomic,
+            shared: rule.shared,
+            label: rule.label.clone(),
+        });
+        let keys: Vec<&Val> = argv.iter().collect();
+        self.pass_guard(cx, g, &keys, st);
+    }
+
+    /// The callback facts of an exchange of `code` made with `context`, when a handler
+    /// received the code from the request.
+    fn callback_fact(
+        &self,
+        cx: &FnCx<'a>,
+        code: &Val,
+        context: &BTreeSet<u32>,
+        st: &State,
+    ) -> Option<CallbackFact> {
+        let is_handler = self.handler_params.contains_key(&cx.fid);
+        let mut found: Option<(HandlerKind, Loc)> = None;
+        let mut whole_request = false;
+        for &o in &code.origins {
+            let origin = &self.origins[o as usize];
+            let kind = match origin.kind {
+                OriginKind::Param(f, i) if f == cx.fid && self.is_request_param(f, i) => {
+                    if origin.path.is_empty()
+                        && !origin.name.as_deref().is_some_and(|n| n.contains("code"))
+                    {
+                        whole_request = true;
+                    }
+                    HandlerKind::Web
+                }
+                OriginKind::Request if is_handler => HandlerKind::Web,
+                OriginKind::Request => HandlerKind::Loopback,
+                _ => continue,
+            };
+            if found.is_none_or(|(k, _)| k > kind) {
+                found = Some((kind, origin.label));
+            }
+        }
+        let (kind, code_from) = found?;
+        let state_verified = st.csrf_checked
+            || whole_request
+            || (!cx.via_summary && context.iter().any(|&o| self.is_state_origin(o)));
+        let guards = st
+            .guards
+            .iter()
+            .map(|&g| self.guards[g as usize].clone())
+            .collect();
+        Some(CallbackFact {
+            kind,
+            handler: Loc::new(cx.file, cx.def.name_span),
+            code_from: Some(code_from),
+            guards,
+            guards_after: Vec::new(),
+            state_verified,
+            state_from: self.state_param(cx),
+            serving_loop: None,
+        })
+    }
+
+    /// Where the handler receives `state`: a request parameter or a field pattern named like
+    /// it (`state: String`, `_state: String`, `Query(Cb { code, state })`).
+    fn state_param(&self, cx: &FnCx<'a>) -> Option<Loc> {
+        let names = &self.models.state_names;
+        let named = |n: &str| names.iter().any(|s| s == n.trim_start_matches('_'));
+        cx.def.params.iter().enumerate().find_map(|(i, p)| {
+            if !self.is_request_param(cx.fid, i) {
+                return None;
+            }
+            let hit = match &p.pat {
+                Pat::Bind { name, span, .. } => named(name).then_some(*span),
+                Pat::TupleStruct { elems, .. } => elems.iter().find_map(|e| match e {
+                    Pat::Struct { fields, .. } => {
+                        fields.iter().any(|(f, _)| named(f)).then_some(p.span)
+                    }
+                    _ => None,
+                }),
+                _ => None,
+            };
+            hit.map(|span| Loc::new(cx.file, span))
+        })
     }
 
     // ----- statements and patterns -------------------------------------------------------
@@ -772,6 +1179,15 @@ impl<'a> Engine<'a> {
                     Some(v) => self.eval(cx, v, st),
                     None => Val::default(),
                 };
+                let at_fn = cx
+                    .ctxs
+                    .iter()
+                    .filter(|c| matches!(c.kind, CtxKind::Boundary { .. }))
+                    .count()
+                    == 1;
+                if st.alive && at_fn && !value.as_deref().is_some_and(is_error_value) {
+                    note_ok_exit(cx, st);
+                }
                 Self::leave(cx, st, &v);
                 Val::default()
             }
@@ -807,6 +1223,10 @@ impl<'a> Engine<'a> {
             Expr::Binary { lhs, rhs, op, .. } => {
                 let l = self.eval(cx, lhs, st);
                 let r = self.eval(cx, rhs, st);
+                if matches!(op, BinOp::Eq | BinOp::Ne) {
+                    self.note_check(cx, &l, st);
+                    self.note_check(cx, &r, st);
+                }
                 match op {
                     BinOp::Add => l.joined(&r),
                     _ => Val::default(),
@@ -1022,6 +1442,10 @@ impl<'a> Engine<'a> {
             } => self.eval_cond(cx, inner, st),
             _ => {
                 let v = self.eval(cx, cond, st);
+                if let Some(g) = v.guard {
+                    // `if !set.insert(k) { return .. }`: the result decides, on both branches.
+                    self.pass_guard(cx, g, &[], st);
+                }
                 let mut then_st = st.clone();
                 let mut else_st = st.clone();
                 if let Some((sites, is_err)) = &v.test {
@@ -1152,6 +1576,16 @@ impl<'a> Engine<'a> {
                 continue;
             }
             if self.is_fresh(&d.origins, cx.file, span) {
+                // A server loop that comes round to serve the callback again after an exchange.
+                if self.reporting
+                    && let Some(cb) = self
+                        .sites
+                        .get_mut(site as usize)
+                        .and_then(|f| f.callback.as_mut())
+                    && cb.kind == HandlerKind::Loopback
+                {
+                    cb.serving_loop = Some(label);
+                }
                 continue;
             }
             if d.assigned_after.iter().any(|v| dispatch.contains(v)) {
@@ -1329,6 +1763,15 @@ impl<'a> Engine<'a> {
                 self.note_param_use(cx, arg, call_span, true, st);
             }
         }
+        // What the callee compares or looks up, it checks for this caller.
+        for (i, path) in &summary.checks {
+            let Some(arg) = args.get(*i) else { continue };
+            let mut v = arg.clone();
+            for p in path {
+                v = self.project(&v, p);
+            }
+            self.note_check(cx, &v, st);
+        }
         let mut exchanged = Val::default();
         let mut any = false;
         for (i, path) in &summary.exchange_params {
@@ -1350,6 +1793,11 @@ impl<'a> Engine<'a> {
                 .filter(|(i, _)| !code_params.contains(i))
                 .flat_map(|(_, v)| v.origins.iter().copied())
                 .collect();
+            // Guards the callee passes before its exchange dominate this one.
+            if let Some(pre) = &summary.pre_guards {
+                st.guards.extend(pre.iter().copied());
+            }
+            cx.via_summary = true;
             let r = self.exchange(
                 cx,
                 &exchanged,
@@ -1359,7 +1807,38 @@ impl<'a> Engine<'a> {
                 &context,
                 st,
             );
+            cx.via_summary = false;
+            cx.summary
+                .post_guards
+                .extend(summary.post_guards.iter().copied());
+            if self.reporting {
+                let after: Vec<GuardFact> = summary
+                    .post_guards
+                    .iter()
+                    .map(|&g| self.guards[g as usize].clone())
+                    .collect();
+                for &site in &r.results {
+                    if let Some(cb) = self
+                        .sites
+                        .get_mut(site as usize)
+                        .and_then(|f| f.callback.as_mut())
+                    {
+                        for g in &after {
+                            if !cb.guards_after.contains(g) {
+                                cb.guards_after.push(g.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            st.guards.extend(summary.exit_guards.iter().copied());
             result.join_with(&r);
+        } else {
+            // A callee that guards without exchanging (`take_pending(&state)`).
+            let keys: Vec<&Val> = args.iter().collect();
+            for &g in &summary.exit_guards {
+                self.pass_guard(cx, g, &keys, st);
+            }
         }
         let mut returned = self.instantiate(&summary.returns, callees, args, cx, call_span);
         returned.truncate(MAX_SUMMARY_DEPTH);
@@ -1517,6 +1996,38 @@ impl<'a> Engine<'a> {
             return self.apply_summary(cx, &summary, &used, &argv, span, *cspan, &name, st);
         }
         let models = self.models;
+        if let Some(last) = path.last() {
+            self.note_call_checks(cx, last, None, &argv, st);
+        }
+        let guard_rules: Vec<&'a GuardRule> = models
+            .guard_functions
+            .iter()
+            .filter(|(p, _)| path_matches(&path, p))
+            .map(|(_, r)| r)
+            .collect();
+        if guard_rules.is_empty() && cands.is_empty() {
+            let last = path.last().map_or("", String::as_str);
+            self.observe_named_guard(cx, last, Self::loc(cx, *cspan), &argv, st);
+        }
+        if !guard_rules.is_empty() {
+            let sql = args.first().and_then(Expr::as_str_lit);
+            let g = self.observe_guard(
+                cx,
+                &guard_rules,
+                &name,
+                Self::loc(cx, *cspan),
+                None,
+                None,
+                &argv,
+                sql,
+                st,
+            );
+            if let Some(g) = g {
+                let mut v = self.unknown(cx, span);
+                v.guard = Some(g);
+                return v;
+            }
+        }
         if let Some(rule) = find_fn(&models.retry_functions, &path)
             && let Some(i) = rule.op_arg
             && let Some(op) = argv.get(i)
@@ -1755,9 +2266,24 @@ impl<'a> Engine<'a> {
         st: &mut State,
     ) -> Val {
         let recv = self.eval(cx, receiver, st);
+        // A single-flight guard runs its argument once: it dominates an exchange inside it.
+        if let Some(rule) = self
+            .models
+            .guard_methods
+            .get(method)
+            .and_then(|rs| rs.iter().find(|r| r.runs_arg))
+            && !self.is_from_request(cx, &recv)
+        {
+            let g = self.guard_id(GuardFact {
+                loc: Self::loc(cx, name_span),
+                op: method.to_string(),
+                atomic: rule.atomic,
+                shared: rule.shared,
+                label: rule.label.clone(),
+            });
+            st.guards.insert(g);
+        }
         let argv = self.eval_args(cx, args, st);
-        let models = self.models;
-        let loc = Self::loc(cx, name_span);
 
         // The project's own methods.
         let cands = self.index.resolve_method(cx.fid, method, argv.len());
@@ -1767,6 +2293,67 @@ impl<'a> Engine<'a> {
             all.extend(argv.iter().cloned());
             return self.apply_summary(cx, &summary, &used, &all, span, name_span, method, st);
         }
+        // Guards, checks, and the callback's state handed to a lookup.
+        self.note_call_checks(cx, method, Some(&recv), &argv, st);
+        let models = self.models;
+        let mut checked_guard = None;
+        if !models.guard_methods.contains_key(method) && cands.is_empty() {
+            self.observe_named_guard(cx, method, Self::loc(cx, name_span), &argv, st);
+        }
+        if let Some(rules) = models.guard_methods.get(method) {
+            let sql = args.first().and_then(Expr::as_str_lit);
+            let rules: Vec<&GuardRule> = rules.iter().collect();
+            // A receiver held in a local (`let mut flows = self.flows.lock()?; flows.remove(k)`):
+            // a check and a write through it are under one guard.
+            let recv_local = match receiver {
+                Expr::Path { segs, .. } if segs.len() == 1 && segs[0] != "self" => {
+                    Some(segs[0].as_str())
+                }
+                _ => None,
+            };
+            checked_guard = self.observe_guard(
+                cx,
+                &rules,
+                method,
+                Self::loc(cx, name_span),
+                Some(&recv),
+                recv_local,
+                &argv,
+                sql,
+                st,
+            );
+        }
+        let passes_guard = matches!(
+            method,
+            "is_some" | "is_none" | "is_ok" | "is_err" | "unwrap_or" | "unwrap_or_default"
+        );
+        let inherited = if passes_guard { recv.guard } else { None };
+        let mut v =
+            self.eval_method_vals(cx, span, name_span, receiver, method, args, recv, &argv, st);
+        if let Some(g) = checked_guard.or(inherited) {
+            v.guard = Some(g);
+        }
+        v
+    }
+
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "a method call has this many parts"
+    )]
+    fn eval_method_vals(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        span: Span,
+        name_span: Span,
+        receiver: &'a Expr,
+        method: &str,
+        args: &'a [Expr],
+        recv: Val,
+        argv: &[Val],
+        st: &mut State,
+    ) -> Val {
+        let models = self.models;
+        let loc = Self::loc(cx, name_span);
 
         // Retry APIs: backon's `op.retry(builder)`, again's `policy.retry(task)`.
         if let Some(rule) = models.retry_methods.get(method) {
@@ -1822,7 +2409,7 @@ impl<'a> Engine<'a> {
                     context.extend(recv.origins.iter().copied());
                     return self.exchange(cx, &code, anchor, span, retrying, &context, st);
                 }
-                let mut context = context_of(&argv, rule.code_arg);
+                let mut context = context_of(argv, rule.code_arg);
                 let code = match (&rule.receiver_kind, rule.code_arg) {
                     (Some(kind), arg) => {
                         let Some(p) = recv.pending.as_ref().filter(|p| &p.kind == kind) else {
@@ -1861,7 +2448,7 @@ impl<'a> Engine<'a> {
                             .map(|v| Box::new(v.clone())),
                         anchor: loc,
                         context: {
-                            let mut c = context_of(&argv, rule.code_arg);
+                            let mut c = context_of(argv, rule.code_arg);
                             c.extend(recv.origins.iter().copied());
                             c
                         },
@@ -1924,7 +2511,7 @@ impl<'a> Engine<'a> {
 
         // Collections that build a form: `params.insert("code", c)`, `push(("code", c))`,
         // `append_pair("grant_type", "authorization_code")`, `extend_pairs(..)`.
-        if let Some(added) = Self::collection_body(method, &argv) {
+        if let Some(added) = Self::collection_body(method, argv) {
             if let Some(var) = root_var(receiver)
                 && let Some(target) = st.env.get_mut(var)
             {
@@ -2121,6 +2708,23 @@ impl<'a> Engine<'a> {
             }
             return v;
         }
+        let last = path.last().map_or("", String::as_str);
+        let guard_rules: Vec<&GuardRule> = self
+            .models
+            .guard_macros
+            .get(&name)
+            .or_else(|| self.models.guard_macros.get(last))
+            .map(|rs| rs.iter().collect())
+            .unwrap_or_default();
+        if !guard_rules.is_empty() {
+            let sql = match kind {
+                MacroKind::Format { template, .. } => template.as_deref(),
+                MacroKind::Exprs(es) => es.first().and_then(Expr::as_str_lit),
+                _ => None,
+            };
+            let loc = Self::loc(cx, span);
+            self.observe_guard(cx, &guard_rules, last, loc, None, None, &[], sql, st);
+        }
         match kind {
             MacroKind::Format { template, args } => {
                 let mut v = Val::default();
@@ -2150,8 +2754,15 @@ impl<'a> Engine<'a> {
             }
             MacroKind::Exprs(es) => {
                 let vals: Vec<Val> = es.iter().map(|e| self.eval(cx, e, st)).collect();
+                // `ensure!(set.insert(k), ..)`: the result decides.
+                if matches!(last, "ensure" | "assert")
+                    && let Some(g) = vals.first().and_then(|v| v.guard)
+                {
+                    self.pass_guard(cx, g, &[], st);
+                }
                 let mut v = Val::join_all(&vals);
                 v.fields.clear();
+                v.guard = None;
                 v
             }
             MacroKind::Json(json) => self.eval_json(cx, json, st),
@@ -2227,12 +2838,32 @@ impl<'a> Engine<'a> {
     ) -> Val {
         let site = self.site_id(anchor);
         // Parameters that reach an exchange make this function an exchange for its callers.
+        let mut of_param = false;
         for &o in &code.origins {
             let origin = &self.origins[o as usize];
             if let OriginKind::Param(f, i) = origin.kind
                 && f == cx.fid
             {
                 cx.summary.exchange_params.insert((i, origin.path.clone()));
+                of_param = true;
+            }
+        }
+        if of_param {
+            cx.summary.pre_guards = Some(match cx.summary.pre_guards.take() {
+                None => st.guards.clone(),
+                Some(g) => g.intersection(&st.guards).copied().collect(),
+            });
+        }
+        if self.reporting
+            && let Some(cb) = self.callback_fact(cx, code, context, st)
+            && let Some(fact) = self.sites.get_mut(site as usize)
+        {
+            match &mut fact.callback {
+                None => fact.callback = Some(cb),
+                Some(old) => {
+                    old.guards.retain(|g| cb.guards.contains(g));
+                    old.state_verified &= cb.state_verified;
+                }
             }
         }
         if self.reporting {
@@ -2372,6 +3003,11 @@ enum Bounded<'a> {
 }
 
 struct FnCx<'a> {
+    /// An exchange made by applying one of the project's summaries: the state handed to it is
+    /// judged by the callee's own comparisons, not by being passed.
+    via_summary: bool,
+    /// Guards on every normal exit seen so far (`return` of a non-error value, the tail).
+    ok_exit: Option<BTreeSet<u32>>,
     fid: FnId,
     file: FileId,
     def: &'a FnDef,
@@ -2382,6 +3018,71 @@ struct FnCx<'a> {
     closure_nesting: usize,
     eval_depth: u32,
     steps: u32,
+}
+
+/// Words of a call's name that look a value up or compare it.
+const CHECK_WORDS: &[&str] = &[
+    "get", "remove", "take", "verify", "validate", "check", "compare", "eq", "consume", "pop",
+    "load", "find", "lookup", "fetch", "claim", "delete", "del", "bind", "filter", "contains",
+    "exists", "getdel", "matches",
+];
+/// Words of a method's name that compare its receiver with its argument.
+const EQ_WORDS: &[&str] = &["eq", "ne", "verify", "matches", "compare", "equals"];
+
+/// Whether a literal names the flow's key (`"oauth_state"`, `"csrf"`, SQL about codes).
+fn names_flow_key(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    ["state", "csrf", "code", "nonce", "verifier"]
+        .iter()
+        .any(|k| t.contains(k))
+}
+
+/// What identifies a key: its literal text and its origins other than literals.
+fn key_sigs(v: &Val) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = v.origins.iter().map(|o| format!("o{o}")).collect();
+    if let Some(l) = &v.lit {
+        out.clear();
+        out.insert(format!("l{l}"));
+    }
+    out
+}
+
+/// The SQL conditions of a guard rule on a call's SQL text.
+fn sql_matches(rule: &GuardRule, sql: Option<&str>) -> bool {
+    let Some(start) = &rule.sql_starts else {
+        return true;
+    };
+    let Some(text) = sql else {
+        return false;
+    };
+    let upper = text.trim_start().to_ascii_uppercase();
+    upper.starts_with(&start.to_ascii_uppercase())
+        && rule
+            .sql_has
+            .as_ref()
+            .is_none_or(|w| upper.contains(&w.to_ascii_uppercase()))
+        && rule
+            .sql_lacks
+            .as_ref()
+            .is_none_or(|w| !upper.contains(&w.to_ascii_uppercase()))
+}
+
+fn note_ok_exit(cx: &mut FnCx<'_>, st: &State) {
+    cx.ok_exit = Some(match cx.ok_exit.take() {
+        None => st.guards.clone(),
+        Some(g) => g.intersection(&st.guards).copied().collect(),
+    });
+}
+
+/// `Err(..)` or `None`: a return that reports failure.
+fn is_error_value(e: &Expr) -> bool {
+    match e {
+        Expr::Call { callee, .. } => {
+            matches!(&**callee, Expr::Path { segs, .. } if segs.last().is_some_and(|l| l == "Err"))
+        }
+        Expr::Path { segs, .. } => segs.last().is_some_and(|l| l == "None"),
+        _ => false,
+    }
 }
 
 fn is_param(engine: &Engine<'_>, cx: &FnCx<'_>, v: &Val) -> bool {

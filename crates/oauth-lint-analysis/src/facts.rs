@@ -58,6 +58,50 @@ pub struct PersistentFact {
     pub name: Option<String>,
 }
 
+/// A guard: an operation that makes the exchange happen at most once per code or state.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GuardFact {
+    /// The guard call (its name).
+    pub loc: Loc,
+    /// The method, function or macro name.
+    pub op: String,
+    /// Two concurrent callbacks cannot both pass it.
+    pub atomic: bool,
+    /// It lives outside the process (redis, SQL).
+    pub shared: bool,
+    /// What it does, for labels.
+    pub label: String,
+}
+
+/// How a callback handler receives the code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HandlerKind {
+    /// A web framework handler: by extractor type, attribute or route.
+    Web,
+    /// A loopback server loop that keeps serving after an exchange.
+    Loopback,
+}
+
+/// An exchange of a code that a callback handler received from the request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallbackFact {
+    pub kind: HandlerKind,
+    /// The handler's name, or the serving loop's keyword.
+    pub handler: Loc,
+    /// Where the code comes in (the extractor parameter or the request source).
+    pub code_from: Option<Loc>,
+    /// Guards on every path from the handler's entry to the exchange.
+    pub guards: Vec<GuardFact>,
+    /// Guards on some path only after the exchange.
+    pub guards_after: Vec<GuardFact>,
+    /// Whether the `state` parameter is compared or looked up before the exchange on every path.
+    pub state_verified: bool,
+    /// Where the handler receives `state`, when a parameter or pattern names it.
+    pub state_from: Option<Loc>,
+    /// For a loopback server: the loop that comes round to serve again after the exchange.
+    pub serving_loop: Option<Loc>,
+}
+
 /// One exchange site and everything known about it.
 #[derive(Clone, Debug)]
 pub struct ExchangeFact {
@@ -72,6 +116,8 @@ pub struct ExchangeFact {
     pub persistent: Vec<PersistentFact>,
     /// Where the code comes from, when known.
     pub code_origin: Option<Loc>,
+    /// When a callback handler exchanges a code it received from the request.
+    pub callback: Option<CallbackFact>,
 }
 
 impl ExchangeFact {
@@ -84,6 +130,7 @@ impl ExchangeFact {
             repeated_after: Vec::new(),
             persistent: Vec::new(),
             code_origin: None,
+            callback: None,
         }
     }
 
@@ -95,6 +142,9 @@ impl ExchangeFact {
 
     /// Whether anything is wrong with this exchange.
     pub(crate) fn has_findings(&self) -> bool {
-        !self.retries.is_empty() || !self.repeated_after.is_empty() || !self.persistent.is_empty()
+        !self.retries.is_empty()
+            || !self.repeated_after.is_empty()
+            || !self.persistent.is_empty()
+            || self.callback.is_some()
     }
 }

@@ -11,10 +11,14 @@ pub mod ir;
 pub mod lower;
 pub mod models;
 
+mod callbacks;
 mod dataflow;
 mod index;
 
-pub use facts::{ExchangeFact, Loc, PersistentFact, RetryFact, RetryKind, SourceKind};
+pub use facts::{
+    CallbackFact, ExchangeFact, GuardFact, HandlerKind, Loc, PersistentFact, RetryFact, RetryKind,
+    SourceKind,
+};
 pub use index::FnId;
 pub use ir::{FileId, FileIr, Span};
 pub use lower::{ParseError, lower_file, max_nesting};

@@ -40,6 +40,104 @@ pub struct ModelFile {
     pub token_url: Vec<String>,
     #[serde(default)]
     pub not_exchange: Vec<NotExchangeRule>,
+    #[serde(default)]
+    pub guard: Vec<GuardRule>,
+    #[serde(default)]
+    pub handler: Vec<HandlerRule>,
+    /// Parameter types of a per-request session or cookie jar (a top-level key).
+    #[serde(default)]
+    pub session_types: Vec<String>,
+    /// Names under which a callback carries the `state` parameter (a top-level key).
+    #[serde(default)]
+    pub state_names: Vec<String>,
+}
+
+/// An operation that makes an exchange happen at most once per code or state (a guard), or a
+/// read that a later write turns into a check-then-act guard.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuardRule {
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub functions: Vec<String>,
+    #[serde(default)]
+    pub macros: Vec<String>,
+    /// Only calls with exactly this many arguments.
+    #[serde(default)]
+    pub arity: Option<usize>,
+    /// Two concurrent callbacks cannot both pass it.
+    #[serde(default)]
+    pub atomic: bool,
+    /// It lives outside the process (redis, SQL), so it holds across instances.
+    #[serde(default)]
+    pub shared: bool,
+    /// `"session"`: only on a per-request session or cookie jar (`session_types`).
+    #[serde(default)]
+    pub receiver: Option<String>,
+    /// It guards only when its result decides a condition (`if !set.insert(k) { .. }`).
+    #[serde(default)]
+    pub checked: bool,
+    /// A read (`get`, `contains_key`, `find`, `load`): not a guard, but a later write on the
+    /// same path (`after_check`) is check-then-act.
+    #[serde(default)]
+    pub check: bool,
+    /// A guard only after a `check` on the same path, and then never atomic (`insert` after
+    /// `contains_key`).
+    #[serde(default)]
+    pub after_check: bool,
+    /// Only when an argument's literal text or path ends with one of these (case-insensitive):
+    /// `"NX"`, `"GETDEL"`.
+    #[serde(default)]
+    pub when_text: Vec<String>,
+    /// Only when the first argument is SQL text starting with this word (`DELETE`, `INSERT`).
+    #[serde(default)]
+    pub sql_starts: Option<String>,
+    /// ... and containing (`sql_has`) or lacking (`sql_lacks`) this word (`RETURNING`).
+    #[serde(default)]
+    pub sql_has: Option<String>,
+    #[serde(default)]
+    pub sql_lacks: Option<String>,
+    /// The guard runs its argument (a closure or async block) at most once per key for
+    /// concurrent callers: an exchange inside that argument is guarded (moka `try_get_with`).
+    #[serde(default)]
+    pub runs_arg: bool,
+    /// Calls of functions oauth-lint cannot see into (not the project's, not modelled) whose
+    /// name has one of these `_`-separated words, with a value from the request as an argument
+    /// (`store.take_pending(&state)`, `consume_flow(&q.state)`).
+    #[serde(default)]
+    pub name_words: Vec<String>,
+    /// What the guard does, for labels: "removes the pending state".
+    #[serde(default)]
+    pub label: String,
+}
+
+/// How web frameworks hand a request to a function: extractor parameter types, routing calls,
+/// handler attributes.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandlerRule {
+    #[serde(default)]
+    pub framework: String,
+    /// Parameter types (last path segment, before `<`) whose value comes from the request.
+    #[serde(default)]
+    pub extractors: Vec<String>,
+    /// Attributes that make a function a handler (`get`, `post`, `handler`); all its parameters
+    /// but those of `state_types` come from the request.
+    #[serde(default)]
+    pub attrs: Vec<String>,
+    /// Calls whose argument, a path to one of the project's functions, routes it as a handler.
+    #[serde(default)]
+    pub route_functions: Vec<String>,
+    #[serde(default)]
+    pub route_methods: Vec<String>,
+    /// `route_methods` count only when the receiver chain calls a function or method with one
+    /// of these names (warp's `warp::query::<T>().and_then(h)`).
+    #[serde(default)]
+    pub receiver_calls: Vec<String>,
+    /// Parameter types that are application state, not the request.
+    #[serde(default)]
+    pub state_types: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -222,6 +320,14 @@ pub struct Models {
     pub token_urls: Vec<String>,
     pub not_exchange_methods: Vec<String>,
     pub not_exchange_functions: Vec<Vec<String>>,
+    /// Guard rules by method name, function path and macro name, in file order.
+    pub guard_methods: BTreeMap<String, Vec<GuardRule>>,
+    pub guard_functions: Vec<(Vec<String>, GuardRule)>,
+    pub guard_macros: BTreeMap<String, Vec<GuardRule>>,
+    pub guard_words: Vec<GuardRule>,
+    pub handlers: Vec<HandlerRule>,
+    pub session_types: Vec<String>,
+    pub state_names: Vec<String>,
 }
 
 /// A model file that failed to load.
@@ -349,6 +455,29 @@ impl Models {
             self.not_exchange_functions
                 .extend(rule.functions.iter().map(|f| split_path(f)));
         }
+        for rule in file.guard {
+            if !rule.name_words.is_empty() {
+                self.guard_words.push(rule.clone());
+            }
+            for m in &rule.methods {
+                self.guard_methods
+                    .entry(m.clone())
+                    .or_default()
+                    .push(rule.clone());
+            }
+            for f in &rule.functions {
+                self.guard_functions.push((split_path(f), rule.clone()));
+            }
+            for m in &rule.macros {
+                self.guard_macros
+                    .entry(m.clone())
+                    .or_default()
+                    .push(rule.clone());
+            }
+        }
+        self.handlers.extend(file.handler);
+        self.session_types.extend(file.session_types);
+        self.state_names.extend(file.state_names);
     }
 
     pub fn is_token_url(&self, url: &str) -> bool {

@@ -4,7 +4,11 @@
 
 mod code_exchange_in_retry;
 mod persistent_authorization_code;
+mod process_local_exchange_guard;
+mod racy_exchange_guard;
 mod repeated_code_exchange;
+mod unguarded_callback_exchange;
+mod unverified_callback_state;
 
 use oauth_lint_analysis::{ExchangeFact, Loc};
 
@@ -93,6 +97,49 @@ pub static LINTS: &[Lint] = &[
         precision: "high",
         security_severity: "7.5",
         check: persistent_authorization_code::check,
+    },
+    Lint {
+        name: "unguarded_callback_exchange",
+        default_level: Level::Warn,
+        summary: "callback handler exchanges the code without a guard",
+        group: "suspicious",
+        // A repeated callback redeems the code twice: sign-in fails and the server may revoke
+        // the tokens of the first exchange. Guards the models do not know are missed.
+        tags: &["security", "oauth2", "reliability"],
+        precision: "medium",
+        security_severity: "5.3",
+        check: unguarded_callback_exchange::check,
+    },
+    Lint {
+        name: "racy_exchange_guard",
+        default_level: Level::Warn,
+        summary: "callback's guard is check-then-act or written after the exchange",
+        group: "suspicious",
+        tags: &["security", "oauth2", "reliability", "concurrency"],
+        precision: "medium",
+        security_severity: "4.3",
+        check: racy_exchange_guard::check,
+    },
+    Lint {
+        name: "unverified_callback_state",
+        default_level: Level::Warn,
+        summary: "callback handler exchanges the code without verifying `state`",
+        group: "suspicious",
+        // Login CSRF (RFC 6749 §10.12): an attacker's code is redeemed in the victim's session.
+        tags: &["security", "oauth2", "csrf"],
+        precision: "medium",
+        security_severity: "6.1",
+        check: unverified_callback_state::check,
+    },
+    Lint {
+        name: "process_local_exchange_guard",
+        default_level: Level::Allow,
+        summary: "callback's guard lives in process memory",
+        group: "pedantic",
+        tags: &["security", "oauth2", "reliability", "scalability"],
+        precision: "medium",
+        security_severity: "3.1",
+        check: process_local_exchange_guard::check,
     },
 ];
 

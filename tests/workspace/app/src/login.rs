@@ -13,7 +13,7 @@ pub async fn callback(
     State(app): State<AppState>,
     Query(query): Query<AuthRequest>,
 ) -> Result<String, String> {
-    let code = query.code;
+    let code = app.take_pending(&query.state).map(|_| query.code)?;
     let mut attempts = 0;
     loop {
         attempts += 1;

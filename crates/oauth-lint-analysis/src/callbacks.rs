@@ -1,0 +1,295 @@
+//! Callback handlers, recognised from syntax: which parameters of which functions come from an
+//! incoming request. A function is a handler when a parameter has an extractor type
+//! (`Query<T>`, `web::Form<T>`, tide's `Request<S>`), when it carries a handler attribute
+//! (`#[get("/cb?<code>")]`, `#[handler]`), or when a routing call names it
+//! (`.route("/cb", get(h))`, `web::get().to(h)`, `warp::query::<T>().and_then(h)`). The models
+//! (`[[handler]]` in `lints/apis/frameworks.toml`) list the names.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::index::{FnId, Index};
+use crate::ir::{Block, Expr, MacroKind, Stmt};
+use crate::models::{Models, path_matches};
+
+/// Bounds the walk over expressions (lowering already caps nesting).
+const MAX_WALK_DEPTH: u32 = 400;
+
+/// The outer type name of a parameter's type text: `&mut web::Query<T>` -> `Query`.
+pub(crate) fn outer_type(ty: &str) -> &str {
+    let mut t = ty.trim_start_matches('&');
+    if let Some(rest) = t.strip_prefix('\'') {
+        // A lifetime: `&'a T` (the type text has no spaces: `&'aT`, `&'_T`).
+        t = rest
+            .trim_start_matches(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    }
+    t = t.strip_prefix("mut").unwrap_or(t);
+    let head = t.split('<').next().unwrap_or("");
+    head.rsplit("::").next().unwrap_or("")
+}
+
+/// Request parameters of every handler, by function.
+pub(crate) fn handler_params(
+    index: &Index<'_>,
+    models: &Models,
+) -> BTreeMap<FnId, BTreeSet<usize>> {
+    let extractors: BTreeSet<&str> = models
+        .handlers
+        .iter()
+        .flat_map(|h| h.extractors.iter().map(String::as_str))
+        .collect();
+    let attrs: BTreeSet<&str> = models
+        .handlers
+        .iter()
+        .flat_map(|h| h.attrs.iter().map(String::as_str))
+        .collect();
+    let state_types: BTreeSet<&str> = models
+        .handlers
+        .iter()
+        .flat_map(|h| h.state_types.iter().map(String::as_str))
+        .chain(models.session_types.iter().map(String::as_str))
+        .collect();
+    let mut routed: BTreeSet<FnId> = BTreeSet::new();
+    for f in index.all_fns() {
+        let def = index.fn_def(f);
+        walk_block(&def.body, 0, &mut |e| {
+            route_target(index, models, f, e, &mut routed);
+        });
+    }
+    let mut out = BTreeMap::new();
+    for f in index.all_fns() {
+        let def = index.fn_def(f);
+        let by_attr = def.attrs.iter().any(|a| {
+            let last = a.rsplit("::").next().unwrap_or(a);
+            attrs.contains(last)
+        });
+        let whole = by_attr || routed.contains(&f);
+        let mut params = BTreeSet::new();
+        for (i, p) in def.params.iter().enumerate() {
+            if def.has_self && i == 0 {
+                continue;
+            }
+            let outer = outer_type(&p.ty);
+            if !state_types.contains(outer) && (whole || extractors.contains(outer)) {
+                params.insert(i);
+            }
+        }
+        if !params.is_empty() {
+            out.insert(f, params);
+        }
+    }
+    out
+}
+
+/// A routing call naming one of the project's functions: marks it routed.
+fn route_target(
+    index: &Index<'_>,
+    models: &Models,
+    caller: FnId,
+    e: &Expr,
+    routed: &mut BTreeSet<FnId>,
+) {
+    let def = index.fn_def(caller);
+    let (args, ok) = match e {
+        Expr::Call { callee, args, .. } => {
+            let Expr::Path { segs, .. } = &**callee else {
+                return;
+            };
+            let path = index.expand(caller.file, &def.module, segs);
+            let ok = models.handlers.iter().any(|h| {
+                h.route_functions
+                    .iter()
+                    .any(|r| path_matches(&path, &split(r)))
+            });
+            (args, ok)
+        }
+        Expr::Method {
+            receiver,
+            method,
+            args,
+            ..
+        } => {
+            let ok = models.handlers.iter().any(|h| {
+                h.route_methods.iter().any(|m| m == method)
+                    && (h.receiver_calls.is_empty() || calls_any(receiver, &h.receiver_calls, 0))
+            });
+            (args, ok)
+        }
+        _ => return,
+    };
+    if !ok {
+        return;
+    }
+    for a in args {
+        if let Expr::Path { segs, .. } = a {
+            let path = index.expand(caller.file, &def.module, segs);
+            for t in index.resolve_path(caller, &path) {
+                routed.insert(t);
+            }
+        }
+    }
+}
+
+fn split(p: &str) -> Vec<String> {
+    p.split("::")
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether a receiver chain calls a function or method named one of `names`.
+fn calls_any(e: &Expr, names: &[String], depth: u32) -> bool {
+    if depth > MAX_WALK_DEPTH {
+        return false;
+    }
+    match e {
+        Expr::Method {
+            receiver,
+            method,
+            args,
+            ..
+        } => {
+            names.iter().any(|n| n == method)
+                || calls_any(receiver, names, depth + 1)
+                || args.iter().any(|a| calls_any(a, names, depth + 1))
+        }
+        Expr::Call { callee, args, .. } => {
+            (match &**callee {
+                Expr::Path { segs, .. } => {
+                    segs.last().is_some_and(|l| names.iter().any(|n| n == l))
+                }
+                other => calls_any(other, names, depth + 1),
+            }) || args.iter().any(|a| calls_any(a, names, depth + 1))
+        }
+        Expr::Unary { inner, .. } | Expr::Await { inner, .. } | Expr::Try { inner, .. } => {
+            calls_any(inner, names, depth + 1)
+        }
+        _ => false,
+    }
+}
+
+fn walk_block(b: &Block, depth: u32, f: &mut impl FnMut(&Expr)) {
+    for s in &b.stmts {
+        match s {
+            Stmt::Let { init, els, .. } => {
+                if let Some(e) = init {
+                    walk(e, depth, f);
+                }
+                if let Some(b) = els {
+                    walk_block(b, depth + 1, f);
+                }
+            }
+            Stmt::Expr(e) => walk(e, depth, f),
+        }
+    }
+}
+
+/// Visits every expression under `e`.
+fn walk(e: &Expr, depth: u32, f: &mut impl FnMut(&Expr)) {
+    if depth > MAX_WALK_DEPTH {
+        return;
+    }
+    f(e);
+    let d = depth + 1;
+    match e {
+        Expr::Call { callee, args, .. } => {
+            walk(callee, d, f);
+            for a in args {
+                walk(a, d, f);
+            }
+        }
+        Expr::Method { receiver, args, .. } => {
+            walk(receiver, d, f);
+            for a in args {
+                walk(a, d, f);
+            }
+        }
+        Expr::Macro { kind, .. } => match &**kind {
+            MacroKind::Format { args, .. } => args.iter().for_each(|(_, a)| walk(a, d, f)),
+            MacroKind::Exprs(es) => es.iter().for_each(|a| walk(a, d, f)),
+            MacroKind::Select(bs) => bs.iter().for_each(|b| {
+                walk(&b.future, d, f);
+                walk(&b.handler, d, f);
+            }),
+            MacroKind::Json(_) | MacroKind::Opaque => {}
+        },
+        Expr::Field { base, .. } => walk(base, d, f),
+        Expr::Index { base, index, .. } => {
+            walk(base, d, f);
+            walk(index, d, f);
+        }
+        Expr::Closure { body, .. } => walk(body, d, f),
+        Expr::Block(b) | Expr::Async(b) => walk_block(b, d, f),
+        Expr::If {
+            cond, then, els, ..
+        } => {
+            walk(cond, d, f);
+            walk_block(then, d, f);
+            if let Some(e) = els {
+                walk(e, d, f);
+            }
+        }
+        Expr::Let { expr, .. } => walk(expr, d, f),
+        Expr::Match {
+            scrutinee, arms, ..
+        } => {
+            walk(scrutinee, d, f);
+            for a in arms {
+                if let Some(g) = &a.guard {
+                    walk(g, d, f);
+                }
+                walk(&a.body, d, f);
+            }
+        }
+        Expr::Loop { head, body, .. } => {
+            if let Some(h) = head {
+                walk(h, d, f);
+            }
+            walk_block(body, d, f);
+        }
+        Expr::Break { value, .. } | Expr::Return { value, .. } => {
+            if let Some(v) = value {
+                walk(v, d, f);
+            }
+        }
+        Expr::Try { inner, .. } | Expr::Await { inner, .. } | Expr::Unary { inner, .. } => {
+            walk(inner, d, f);
+        }
+        Expr::Binary { lhs, rhs, .. } => {
+            walk(lhs, d, f);
+            walk(rhs, d, f);
+        }
+        Expr::Assign { target, value, .. } => {
+            walk(target, d, f);
+            walk(value, d, f);
+        }
+        Expr::Struct { fields, rest, .. } => {
+            for (_, x) in fields {
+                walk(x, d, f);
+            }
+            if let Some(r) = rest {
+                walk(r, d, f);
+            }
+        }
+        Expr::Tuple { elems, .. } | Expr::Array { elems, .. } => {
+            for x in elems {
+                walk(x, d, f);
+            }
+        }
+        Expr::Other { children, .. } => children.iter().for_each(|x| walk(x, d, f)),
+        Expr::Str { .. } | Expr::Lit { .. } | Expr::Path { .. } | Expr::Continue { .. } => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::outer_type;
+
+    #[test]
+    fn outer_types() {
+        assert_eq!(outer_type("Query<AuthRequest>"), "Query");
+        assert_eq!(outer_type("web::Query<HashMap<String,String>>"), "Query");
+        assert_eq!(outer_type("&mutRequest"), "Request");
+        assert_eq!(outer_type("&'aRequest"), "Request");
+        assert_eq!(outer_type("tide::Request<State>"), "Request");
+    }
+}
