@@ -7,13 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use oauth_lint_analysis::{FileIr, LoweredFile, lower_file, max_nesting};
+use oauth_lint_analysis::{FileIr, LoweredFile, lower_file};
 use serde::Deserialize;
 
-/// Files nested deeper than this are refused rather than risk the parser's stack.
-const MAX_NESTING: usize = 2_000;
 /// Parsing runs on threads with this much stack, for deeply nested but accepted files.
-const PARSE_STACK: usize = 256 * 1024 * 1024;
+const PARSE_STACK: usize = oauth_lint_analysis::STACK_SIZE;
 
 /// What to analyse, as given on the command line.
 #[derive(Debug, Default)]
@@ -507,12 +505,6 @@ fn read_and_lower(job: &Job) -> Parsed {
             e.utf8_error().valid_up_to()
         )
     })?;
-    let depth = max_nesting(&text);
-    if depth > MAX_NESTING {
-        return Err(format!(
-            "could not parse: brackets nested {depth} deep (the limit is {MAX_NESTING})"
-        ));
-    }
     match lower_file(&text, &job.module) {
         Ok(ir) => Ok((text, ir)),
         Err(e) => Err(format!(

@@ -6,13 +6,15 @@ use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 
+use crate::depth::MAX_NESTING;
 use crate::ir::{
     AllowAttr, Arm, BinOp, Block, ConstDef, Expr, FileIr, FnDef, JsonValue, LoopKind, MacroKind,
     ModDecl, Param, Pat, SelectBranch, Span, Stmt, TypeDef, UnOp, UseDecl,
 };
 
-/// Past this depth of nested expressions the rest of a subtree is kept as an opaque node, so
-/// that neither lowering nor the dataflow that walks the result can exhaust the stack.
+/// Past this depth of nested expressions and patterns the rest of a subtree is kept as an
+/// opaque node, so that neither lowering nor the dataflow that walks the result can exhaust
+/// the stack.
 const MAX_DEPTH: u32 = 200;
 
 /// A syntax error, located.
@@ -24,7 +26,24 @@ pub struct ParseError {
 }
 
 /// Parses and lowers one file. `module` is the file's module path inside its crate.
+///
+/// Files nested deeper than `MAX_NESTING` (brackets, operators, type arguments) are refused with
+/// an error before parsing. Parsing the rest needs a large stack: the command line gives its
+/// parser threads 256 MiB.
 pub fn lower_file(source: &str, module: &[String]) -> Result<FileIr, ParseError> {
+    if let Some(offset) = crate::depth::too_deep(source, MAX_NESTING) {
+        let before = source.get(..offset).unwrap_or(source);
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        return Err(ParseError {
+            line: to_u32(line),
+            col: to_u32(col),
+            message: format!(
+                "nested more than {MAX_NESTING} levels deep (brackets, operators and type \
+                 arguments); refused rather than risk the parser's stack"
+            ),
+        });
+    }
     let parsed = syn::parse_file(source);
     let result = match parsed {
         Ok(file) => {
@@ -586,6 +605,16 @@ impl Lowerer<'_> {
     }
 
     fn pat(&mut self, pat: &syn::Pat) -> Pat {
+        if self.depth >= MAX_DEPTH {
+            return Pat::Other;
+        }
+        self.depth += 1;
+        let out = self.pat_inner(pat);
+        self.depth -= 1;
+        out
+    }
+
+    fn pat_inner(&mut self, pat: &syn::Pat) -> Pat {
         match pat {
             syn::Pat::Ident(pi) => Pat::Bind {
                 name: pi.ident.to_string(),
@@ -1340,24 +1369,6 @@ fn split_top_once(tokens: TokenStream, sep: char) -> Vec<TokenStream> {
         }
     }
     vec![trees.into_iter().collect()]
-}
-
-/// The deepest bracket nesting in `source`, counted on bytes (strings and comments included,
-/// which only overestimates). Used to refuse files that would exhaust the parser's stack.
-pub fn max_nesting(source: &str) -> usize {
-    let mut depth = 0usize;
-    let mut max = 0usize;
-    for b in source.bytes() {
-        match b {
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    max
 }
 
 #[cfg(test)]
