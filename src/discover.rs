@@ -7,13 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use oauth_lint_analysis::{FileIr, LoweredFile, lower_file, max_nesting};
+use oauth_lint_analysis::{FileIr, LoweredFile, lower_file};
 use serde::Deserialize;
 
-/// Files nested deeper than this are refused rather than risk the parser's stack.
-const MAX_NESTING: usize = 2_000;
 /// Parsing runs on threads with this much stack, for deeply nested but accepted files.
-const PARSE_STACK: usize = 256 * 1024 * 1024;
+const PARSE_STACK: usize = oauth_lint_analysis::STACK_SIZE;
 
 /// What to analyse, as given on the command line.
 #[derive(Debug, Default)]
@@ -244,31 +242,69 @@ fn cargo_crates(
     }
 }
 
+/// Walks `dir` for `.rs` files, skipping hidden entries and `target/`. Symbolic links are
+/// followed only to what lies inside `dir`; a link out of it, a link loop, and a `.rs` entry
+/// that is not a regular file (a FIFO would block the read forever) are reported, never
+/// silently skipped.
 fn walk_crate(dir: &Path, out: &mut Discovered) -> CrateRoots {
     let mut roots = Vec::new();
+    let inside = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let mut outside = Vec::new();
+    let is_rs = |p: &Path| p.extension().is_some_and(|x| x == "rs");
     let walker = walkdir::WalkDir::new(dir)
-        .follow_links(false)
+        .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
+            if e.depth() == 0 {
+                return true;
+            }
             let name = e.file_name().to_string_lossy();
-            e.depth() == 0
-                || !(e.file_type().is_dir() && (name.starts_with('.') || name == "target"))
+            if name.starts_with('.') || (e.file_type().is_dir() && name == "target") {
+                return false;
+            }
+            let escapes = e.path_is_symlink()
+                && !std::fs::canonicalize(e.path()).is_ok_and(|t| t.starts_with(&inside));
+            if escapes && (e.file_type().is_dir() || is_rs(e.path())) {
+                outside.push(e.path().to_path_buf());
+            }
+            !escapes
         });
     for entry in walker {
         match entry {
-            Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "rs") => {
-                roots.push(e.into_path());
-            }
-            Ok(_) => {}
-            Err(e) => out.errors.push(FileError {
-                path: e
-                    .path()
-                    .map_or_else(|| dir.to_path_buf(), Path::to_path_buf),
-                message: format!("could not read directory entry: {e}"),
+            Ok(e) if !is_rs(e.path()) || e.file_type().is_dir() => {}
+            Ok(e) if e.file_type().is_file() => roots.push(e.into_path()),
+            Ok(e) => out.errors.push(FileError {
+                path: e.into_path(),
+                message: "could not read: not a regular file (a FIFO, socket or device)".into(),
             }),
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
+                let message = if e.loop_ancestor().is_some() {
+                    "not followed: a symbolic link to a directory that contains it (a loop)"
+                        .to_string()
+                } else if let Some(io) = e.io_error() {
+                    // A dangling link is only worth a word when it looks like a source file.
+                    if io.kind() == std::io::ErrorKind::NotFound && !is_rs(&path) {
+                        continue;
+                    }
+                    format!("could not read: {io}")
+                } else {
+                    format!("could not read: {e}")
+                };
+                out.errors.push(FileError { path, message });
+            }
         }
     }
+    out.errors.extend(outside.into_iter().map(|path| FileError {
+        path,
+        message: format!(
+            "refused to follow a symbolic link out of `{}`",
+            dir.display()
+        ),
+    }));
     CrateRoots {
         name: std::fs::canonicalize(dir)
             .ok()
@@ -505,6 +541,10 @@ pub(crate) static FILES_READ: std::sync::atomic::AtomicUsize =
 
 fn read_and_lower(job: &Job) -> Parsed {
     FILES_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    // Opening a FIFO would wait for a writer forever.
+    if std::fs::metadata(&job.path).is_ok_and(|m| !m.is_file()) {
+        return Err("could not read: not a regular file".into());
+    }
     let bytes = std::fs::read(&job.path).map_err(|e| format!("could not read: {e}"))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         format!(
@@ -512,12 +552,6 @@ fn read_and_lower(job: &Job) -> Parsed {
             e.utf8_error().valid_up_to()
         )
     })?;
-    let depth = max_nesting(&text);
-    if depth > MAX_NESTING {
-        return Err(format!(
-            "could not parse: brackets nested {depth} deep (the limit is {MAX_NESTING})"
-        ));
-    }
     match lower_file(&text, &job.module) {
         Ok(ir) => Ok((text, ir)),
         Err(e) => Err(format!(

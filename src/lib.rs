@@ -528,7 +528,17 @@ fn analyze_walk(
         ..discover::Selection::default()
     };
     let found = discover::discover(&selection);
-    let facts = oauth_lint_analysis::analyze(&found.lowered, &found.crate_names, &models);
+    Ok(report_at_default_levels(found, &models, enabled))
+}
+
+/// Dataflow, lints and suppressions over discovered files, every lint at its default level and
+/// the `enabled` ones at least `warn`.
+fn report_at_default_levels(
+    found: discover::Discovered,
+    models: &Models,
+    enabled: &[&str],
+) -> (report::Report, discover::Discovered) {
+    let facts = oauth_lint_analysis::analyze(&found.lowered, &found.crate_names, models);
     let default = |lint: &str| {
         let level = oauth_lint_lints::lint(lint).map_or(Level::Allow, |l| l.default_level);
         if enabled.contains(&lint) {
@@ -554,7 +564,58 @@ fn analyze_walk(
         .unwrap_or_default();
     let mut report = report::build(&findings, &found.sources, &found.errors, &cwd, &cwd);
     report.suppressed = applied.suppressed;
-    Ok((report, found))
+    (report, found)
+}
+
+/// Analyses `(path, text)` sources held in memory as one crate, without the file system or
+/// cargo: each is parsed and lowered as the command line does (on a thread with the parser's
+/// stack, refused when nested too deep), then the dataflow with the built-in models, every
+/// lint at its default level and the suppressions run on the calling thread. Returns the
+/// report as `--format json` and as `--format human` without colors. The fuzz target's entry;
+/// a panic anywhere propagates to the caller.
+pub fn analyze_sources(sources: &[(&str, &str)]) -> Result<(String, String), String> {
+    let models = builtin_models()?;
+    let lowered = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("oauth-lint-parse".into())
+            .stack_size(oauth_lint_analysis::STACK_SIZE)
+            .spawn_scoped(scope, || {
+                sources
+                    .iter()
+                    .map(|(_, text)| oauth_lint_analysis::lower_file(text, &[]))
+                    .collect::<Vec<_>>()
+            })
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    })
+    .map_err(|e| format!("internal error: could not start a parser thread: {e}"))?;
+    let mut found = discover::Discovered {
+        crate_names: vec!["sources".into()],
+        ..discover::Discovered::default()
+    };
+    for ((path, text), result) in sources.iter().zip(lowered) {
+        match result {
+            Ok(ir) => {
+                found.sources.push(discover::Source {
+                    path: PathBuf::from(path),
+                    text: (*text).to_string(),
+                });
+                found.lowered.push(oauth_lint_analysis::LoweredFile {
+                    crate_id: 0,
+                    module: Vec::new(),
+                    ir,
+                });
+            }
+            Err(e) => found.errors.push(discover::FileError {
+                path: PathBuf::from(path),
+                message: format!("could not parse: {}:{}: {}", e.line, e.col, e.message),
+            }),
+        }
+    }
+    let (report, found) = report_at_default_levels(found, &models, &[]);
+    let mut human = codespan_reporting::term::termcolor::NoColor::new(Vec::new());
+    output::human::render(&report, &found.sources, &mut human).map_err(|e| e.to_string())?;
+    let human = String::from_utf8_lossy(&human.into_inner()).into_owned();
+    Ok((output::json::render(&report), human))
 }
 
 /// Walk-mode findings as `short` lines, and the file errors.

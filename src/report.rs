@@ -60,9 +60,21 @@ impl Report {
     }
 }
 
-/// How a path is shown: relative to the current directory when under it, else absolute.
+/// How a path is shown: relative to the current directory when under it, else absolute. Only
+/// the directory is resolved: a symbolic link is shown where it is, not where it leads.
 pub(crate) fn display_path(path: &Path, cwd: &Path) -> String {
-    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| {
+    let resolved = match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => {
+            let parent = if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            };
+            std::fs::canonicalize(parent).map(|p| p.join(name))
+        }
+        _ => std::fs::canonicalize(path),
+    };
+    let abs = resolved.unwrap_or_else(|_| {
         if path.is_absolute() {
             path.to_path_buf()
         } else {

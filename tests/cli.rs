@@ -343,7 +343,12 @@ fn a_deeply_nested_file_is_refused_not_crashed() {
     let o = oauth_lint(dir.path(), &["check", ".", "--format", "short"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("deep.rs: could not parse: brackets nested"),
+        stderr(&o).contains("deep.rs: could not parse: 1:"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("nested more than 2000 levels deep"),
         "{}",
         stderr(&o)
     );

@@ -3,7 +3,7 @@
 //! It owns parsing and lowering (`lower`), the API models (`models`), the crate index and name
 //! resolution (`index`) and the code-value dataflow (`dataflow`), and returns plain data
 //! (`facts`). Invariants: no file system, environment, clock or stdout access; no panics on any
-//! input; recursion is bounded (deep files are refused by the caller via `lower::max_nesting`,
+//! input; recursion is bounded (`lower_file` refuses files nested deeper than `MAX_NESTING`,
 //! lowering keeps at most `MAX_DEPTH` levels); syn and proc-macro2 types never leave `lower`.
 
 pub mod facts;
@@ -13,15 +13,17 @@ pub mod models;
 
 mod callbacks;
 mod dataflow;
+mod depth;
 mod index;
 
+pub use depth::{MAX_NESTING, STACK_SIZE};
 pub use facts::{
     CallbackFact, ExchangeFact, GuardFact, HandlerKind, Loc, PersistentFact, RetryFact, RetryKind,
     SourceKind,
 };
 pub use index::FnId;
 pub use ir::{FileId, FileIr, Span};
-pub use lower::{ParseError, lower_file, max_nesting};
+pub use lower::{ParseError, lower_file};
 pub use models::{ModelError, ModelFile, Models};
 
 /// A lowered file and where it sits: its crate and its module path in that crate.

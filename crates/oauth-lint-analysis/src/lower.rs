@@ -6,13 +6,15 @@ use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 
+use crate::depth::MAX_NESTING;
 use crate::ir::{
     AllowAttr, Arm, BinOp, Block, ConstDef, Expr, FileIr, FnDef, JsonValue, LoopKind, MacroKind,
     ModDecl, Param, Pat, SelectBranch, Span, Stmt, TypeDef, UnOp, UseDecl,
 };
 
-/// Past this depth of nested expressions the rest of a subtree is kept as an opaque node, so
-/// that neither lowering nor the dataflow that walks the result can exhaust the stack.
+/// Past this depth of nested expressions and patterns the rest of a subtree is kept as an
+/// opaque node, so that neither lowering nor the dataflow that walks the result can exhaust
+/// the stack.
 const MAX_DEPTH: u32 = 200;
 
 /// A syntax error, located.
@@ -24,7 +26,24 @@ pub struct ParseError {
 }
 
 /// Parses and lowers one file. `module` is the file's module path inside its crate.
+///
+/// Files nested deeper than `MAX_NESTING` (brackets, operators, type arguments) are refused with
+/// an error before parsing. Parsing the rest needs a large stack: the command line gives its
+/// parser threads 256 MiB.
 pub fn lower_file(source: &str, module: &[String]) -> Result<FileIr, ParseError> {
+    if let Some(offset) = crate::depth::too_deep(source, MAX_NESTING) {
+        let before = source.get(..offset).unwrap_or(source);
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        return Err(ParseError {
+            line: to_u32(line),
+            col: to_u32(col),
+            message: format!(
+                "nested more than {MAX_NESTING} levels deep (brackets, operators and type \
+                 arguments); refused rather than risk the parser's stack"
+            ),
+        });
+    }
     let parsed = syn::parse_file(source);
     let result = match parsed {
         Ok(file) => {
@@ -61,27 +80,62 @@ pub fn lower_file(source: &str, module: &[String]) -> Result<FileIr, ParseError>
     result
 }
 
-/// Byte offsets of line starts, to turn proc-macro2's (line, char column) into byte offsets.
+/// Byte offsets of line starts, to turn proc-macro2's (line, char column) into byte offsets in
+/// constant time on ASCII lines and in at most `CHECKPOINT` steps on others: spans are asked
+/// for every expression, and a file may be one long line.
 struct LineIndex<'a> {
     source: &'a str,
     starts: Vec<usize>,
+    /// For each line that is not ASCII: the byte offset of every `CHECKPOINT`-th character.
+    checkpoints: std::collections::BTreeMap<usize, Vec<usize>>,
 }
+
+const CHECKPOINT: usize = 64;
 
 impl<'a> LineIndex<'a> {
     fn new(source: &'a str) -> Self {
         let mut starts = vec![0];
         starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { source, starts }
+        let mut checkpoints = std::collections::BTreeMap::new();
+        for (i, &start) in starts.iter().enumerate() {
+            let end = starts.get(i + 1).copied().unwrap_or(source.len());
+            let line = source.get(start..end).unwrap_or("");
+            if !line.is_ascii() {
+                let marks = line
+                    .char_indices()
+                    .step_by(CHECKPOINT)
+                    .map(|(b, _)| start + b)
+                    .collect();
+                checkpoints.insert(i, marks);
+            }
+        }
+        LineIndex {
+            source,
+            starts,
+            checkpoints,
+        }
     }
 
     fn byte(&self, line: usize, col: usize) -> usize {
-        let Some(&start) = self.starts.get(line.saturating_sub(1)) else {
+        let idx = line.saturating_sub(1);
+        let Some(&start) = self.starts.get(idx) else {
             return self.source.len();
         };
-        let rest = self.source.get(start..).unwrap_or("");
+        let Some(marks) = self.checkpoints.get(&idx) else {
+            // An ASCII line: one byte per character (a column past the end runs on, as below).
+            return start.saturating_add(col).min(self.source.len());
+        };
+        let (from, skip) = match marks.get(col / CHECKPOINT) {
+            Some(&b) => (b, col % CHECKPOINT),
+            None => (
+                marks.last().copied().unwrap_or(start),
+                col - (marks.len().saturating_sub(1)) * CHECKPOINT,
+            ),
+        };
+        let rest = self.source.get(from..).unwrap_or("");
         rest.char_indices()
-            .nth(col)
-            .map_or(self.source.len(), |(i, _)| start + i)
+            .nth(skip)
+            .map_or(self.source.len(), |(i, _)| from + i)
     }
 }
 
@@ -207,6 +261,17 @@ impl Lowerer<'_> {
         }
     }
 
+    /// The span of an attributed item from its first attribute to `last`, its last token: an
+    /// item's `span()` would print its whole body.
+    fn attributed_span(&self, attrs: &[syn::Attribute], last: proc_macro2::Span) -> Span {
+        let first = attrs
+            .iter()
+            .find(|a| matches!(a.style, syn::AttrStyle::Outer))
+            .or(attrs.first())
+            .map_or(last, |a| a.pound_token.span);
+        self.span(join(first, last))
+    }
+
     fn items(&mut self, items: &[syn::Item], module: &[String]) {
         for item in items {
             self.item(item, module);
@@ -281,7 +346,20 @@ impl Lowerer<'_> {
             _ => None,
         };
         if let Some(attrs) = attrs {
-            let span = self.span(item.span());
+            let last = match item {
+                syn::Item::Fn(i) => i.block.brace_token.span.close(),
+                syn::Item::Impl(i) => i.brace_token.span.close(),
+                syn::Item::Trait(i) => i.brace_token.span.close(),
+                syn::Item::Mod(i) => match (&i.content, &i.semi) {
+                    (Some((brace, _)), _) => brace.span.close(),
+                    (None, Some(semi)) => semi.span,
+                    (None, None) => i.ident.span(),
+                },
+                syn::Item::Const(i) => i.semi_token.span,
+                syn::Item::Static(i) => i.semi_token.span,
+                _ => item.span(),
+            };
+            let span = self.attributed_span(attrs, last);
             self.allows(attrs, span);
         }
         match item {
@@ -292,7 +370,7 @@ impl Lowerer<'_> {
                 let self_ty = type_last_ident(&imp.self_ty);
                 for it in &imp.items {
                     if let syn::ImplItem::Fn(f) = it {
-                        let span = self.span(f.span());
+                        let span = self.attributed_span(&f.attrs, f.block.brace_token.span.close());
                         self.allows(&f.attrs, span);
                         self.function(&f.sig, &f.block, &f.attrs, module, self_ty.clone());
                     }
@@ -304,7 +382,7 @@ impl Lowerer<'_> {
                     if let syn::TraitItem::Fn(f) = it
                         && let Some(block) = &f.default
                     {
-                        let span = self.span(f.span());
+                        let span = self.attributed_span(&f.attrs, block.brace_token.span.close());
                         self.allows(&f.attrs, span);
                         self.function(&f.sig, block, &f.attrs, module, Some(name.clone()));
                     }
@@ -464,7 +542,7 @@ impl Lowerer<'_> {
         let def = FnDef {
             name,
             name_span: self.span(sig.ident.span()),
-            span: self.span(sig.span().join(block.span()).unwrap_or_else(|| sig.span())),
+            span: self.span(join(sig_start(sig), block.brace_token.span.close())),
             module: module.to_vec(),
             self_ty,
             has_self,
@@ -501,7 +579,13 @@ impl Lowerer<'_> {
                         pat,
                         init,
                         els,
-                        span: self.span(local.span()),
+                        span: self.span(join(
+                            local
+                                .attrs
+                                .first()
+                                .map_or(local.let_token.span, |a| a.pound_token.span),
+                            local.semi_token.span,
+                        )),
                     });
                 }
                 syn::Stmt::Item(item) => self.item(item, module),
@@ -513,12 +597,22 @@ impl Lowerer<'_> {
             }
         }
         Block {
-            span: self.span(block.span()),
+            span: self.span(block.brace_token.span.join()),
             stmts,
         }
     }
 
     fn pat(&mut self, pat: &syn::Pat) -> Pat {
+        if self.depth >= MAX_DEPTH {
+            return Pat::Other;
+        }
+        self.depth += 1;
+        let out = self.pat_inner(pat);
+        self.depth -= 1;
+        out
+    }
+
+    fn pat_inner(&mut self, pat: &syn::Pat) -> Pat {
         match pat {
             syn::Pat::Ident(pi) => Pat::Bind {
                 name: pi.ident.to_string(),
@@ -564,7 +658,7 @@ impl Lowerer<'_> {
     }
 
     fn expr(&mut self, e: &syn::Expr) -> Expr {
-        let span = self.span(e.span());
+        let span = self.span(expr_span(e));
         if self.depth >= MAX_DEPTH {
             return Expr::Other {
                 span,
@@ -983,6 +1077,262 @@ impl Lowerer<'_> {
     }
 }
 
+fn join(first: proc_macro2::Span, last: proc_macro2::Span) -> proc_macro2::Span {
+    first.join(last).unwrap_or(first)
+}
+
+/// The first token of a signature (`const`, `async`, `unsafe`, `extern` or `fn`).
+fn sig_start(sig: &syn::Signature) -> proc_macro2::Span {
+    sig.constness
+        .map(|t| t.span)
+        .or(sig.asyncness.map(|t| t.span))
+        .or(sig.unsafety.map(|t| t.span))
+        .or(sig.abi.as_ref().map(|a| a.extern_token.span))
+        .unwrap_or(sig.fn_token.span)
+}
+
+/// An expression's span, as `Spanned::span` gives it (first token joined with the last), without
+/// printing the expression: that costs its whole size at every level, and recurses as deep as
+/// a left-nested chain (`a.b().c()..`, `a + b + ..`) is long.
+fn expr_span(e: &syn::Expr) -> proc_macro2::Span {
+    join(first_token(e), last_token(e))
+}
+
+fn expr_attrs(e: &syn::Expr) -> &[syn::Attribute] {
+    use syn::Expr as E;
+    match e {
+        E::Array(x) => &x.attrs,
+        E::Assign(x) => &x.attrs,
+        E::Async(x) => &x.attrs,
+        E::Await(x) => &x.attrs,
+        E::Binary(x) => &x.attrs,
+        E::Block(x) => &x.attrs,
+        E::Break(x) => &x.attrs,
+        E::Call(x) => &x.attrs,
+        E::Cast(x) => &x.attrs,
+        E::Closure(x) => &x.attrs,
+        E::Const(x) => &x.attrs,
+        E::Continue(x) => &x.attrs,
+        E::Field(x) => &x.attrs,
+        E::ForLoop(x) => &x.attrs,
+        E::Group(x) => &x.attrs,
+        E::If(x) => &x.attrs,
+        E::Index(x) => &x.attrs,
+        E::Infer(x) => &x.attrs,
+        E::Let(x) => &x.attrs,
+        E::Lit(x) => &x.attrs,
+        E::Loop(x) => &x.attrs,
+        E::Macro(x) => &x.attrs,
+        E::Match(x) => &x.attrs,
+        E::MethodCall(x) => &x.attrs,
+        E::Paren(x) => &x.attrs,
+        E::Path(x) => &x.attrs,
+        E::Range(x) => &x.attrs,
+        E::RawAddr(x) => &x.attrs,
+        E::Reference(x) => &x.attrs,
+        E::Repeat(x) => &x.attrs,
+        E::Return(x) => &x.attrs,
+        E::Struct(x) => &x.attrs,
+        E::Try(x) => &x.attrs,
+        E::TryBlock(x) => &x.attrs,
+        E::Tuple(x) => &x.attrs,
+        E::Unary(x) => &x.attrs,
+        E::Unsafe(x) => &x.attrs,
+        E::While(x) => &x.attrs,
+        E::Yield(x) => &x.attrs,
+        _ => &[],
+    }
+}
+
+fn label_start(label: Option<&syn::Label>, keyword: proc_macro2::Span) -> proc_macro2::Span {
+    label.map_or(keyword, |l| l.name.apostrophe)
+}
+
+fn path_start(qself: Option<&syn::QSelf>, path: &syn::Path) -> proc_macro2::Span {
+    if let Some(q) = qself {
+        return q.lt_token.span;
+    }
+    if let Some(colon) = &path.leading_colon {
+        return colon.spans[0];
+    }
+    path.segments
+        .first()
+        .map_or_else(|| path.span(), |s| s.ident.span())
+}
+
+fn path_end(path: &syn::Path) -> proc_macro2::Span {
+    match path.segments.last() {
+        Some(seg) => match &seg.arguments {
+            syn::PathArguments::None => seg.ident.span(),
+            syn::PathArguments::AngleBracketed(a) => a.gt_token.span,
+            syn::PathArguments::Parenthesized(p) => match &p.output {
+                syn::ReturnType::Default => p.paren_token.span.close(),
+                syn::ReturnType::Type(_, ty) => ty.span(),
+            },
+        },
+        None => path.span(),
+    }
+}
+
+/// The span of the first token of `e`, descending left operands in a loop.
+fn first_token(mut e: &syn::Expr) -> proc_macro2::Span {
+    use syn::Expr as E;
+    loop {
+        // Inner attributes (`match x { #![..] }`) are printed inside the braces.
+        if let Some(a) = expr_attrs(e)
+            .iter()
+            .find(|a| matches!(a.style, syn::AttrStyle::Outer))
+        {
+            return a.pound_token.span;
+        }
+        e = match e {
+            E::Assign(x) => &x.left,
+            E::Await(x) => &x.base,
+            E::Binary(x) => &x.left,
+            E::Call(x) => &x.func,
+            E::Cast(x) => &x.expr,
+            E::Field(x) => &x.base,
+            E::Index(x) => &x.expr,
+            E::MethodCall(x) => &x.receiver,
+            E::Try(x) => &x.expr,
+            E::Group(x) => &x.expr,
+            E::Range(syn::ExprRange {
+                start: Some(start), ..
+            }) => start,
+            E::Range(x) => {
+                return match &x.limits {
+                    syn::RangeLimits::HalfOpen(t) => t.spans[0],
+                    syn::RangeLimits::Closed(t) => t.spans[0],
+                };
+            }
+            E::Array(x) => return x.bracket_token.span.open(),
+            E::Async(x) => return x.async_token.span,
+            E::Block(x) => {
+                return label_start(x.label.as_ref(), x.block.brace_token.span.open());
+            }
+            E::Break(x) => return x.break_token.span,
+            E::Closure(x) => {
+                return x
+                    .lifetimes
+                    .as_ref()
+                    .map(|l| l.for_token.span)
+                    .or(x.constness.map(|t| t.span))
+                    .or(x.movability.map(|t| t.span))
+                    .or(x.asyncness.map(|t| t.span))
+                    .or(x.capture.map(|t| t.span))
+                    .unwrap_or(x.or1_token.span);
+            }
+            E::Const(x) => return x.const_token.span,
+            E::Continue(x) => return x.continue_token.span,
+            E::ForLoop(x) => return label_start(x.label.as_ref(), x.for_token.span),
+            E::If(x) => return x.if_token.span,
+            E::Infer(x) => return x.underscore_token.span,
+            E::Let(x) => return x.let_token.span,
+            E::Lit(x) => return x.lit.span(),
+            E::Loop(x) => return label_start(x.label.as_ref(), x.loop_token.span),
+            E::Macro(x) => return path_start(None, &x.mac.path),
+            E::Match(x) => return x.match_token.span,
+            E::Paren(x) => return x.paren_token.span.open(),
+            E::Path(x) => return path_start(x.qself.as_ref(), &x.path),
+            E::RawAddr(x) => return x.and_token.span,
+            E::Reference(x) => return x.and_token.span,
+            E::Repeat(x) => return x.bracket_token.span.open(),
+            E::Return(x) => return x.return_token.span,
+            E::Struct(x) => return path_start(x.qself.as_ref(), &x.path),
+            E::TryBlock(x) => return x.try_token.span,
+            E::Tuple(x) => return x.paren_token.span.open(),
+            E::Unary(x) => return x.op.span(),
+            E::Unsafe(x) => return x.unsafe_token.span,
+            E::While(x) => return label_start(x.label.as_ref(), x.while_token.span),
+            E::Yield(x) => return x.yield_token.span,
+            other => return other.span(),
+        };
+    }
+}
+
+/// The span of the last token of `e`, descending right operands in a loop.
+fn last_token(mut e: &syn::Expr) -> proc_macro2::Span {
+    use syn::Expr as E;
+    loop {
+        e = match e {
+            E::Assign(x) => &x.right,
+            E::Binary(x) => &x.right,
+            E::Break(syn::ExprBreak { expr: Some(x), .. })
+            | E::Return(syn::ExprReturn { expr: Some(x), .. })
+            | E::Yield(syn::ExprYield { expr: Some(x), .. })
+            | E::Range(syn::ExprRange { end: Some(x), .. })
+            | E::If(syn::ExprIf {
+                else_branch: Some((_, x)),
+                ..
+            }) => x,
+            E::Closure(x) => &x.body,
+            E::Let(x) => &x.expr,
+            E::RawAddr(x) => &x.expr,
+            E::Reference(x) => &x.expr,
+            E::Unary(x) => &x.expr,
+            E::Group(x) => &x.expr,
+            E::If(x) => return x.then_branch.brace_token.span.close(),
+            E::Break(x) => {
+                return x
+                    .label
+                    .as_ref()
+                    .map_or(x.break_token.span, syn::Lifetime::span);
+            }
+            E::Return(x) => return x.return_token.span,
+            E::Yield(x) => return x.yield_token.span,
+            E::Range(x) => {
+                return match &x.limits {
+                    syn::RangeLimits::HalfOpen(t) => t.spans[1],
+                    syn::RangeLimits::Closed(t) => t.spans[2],
+                };
+            }
+            E::Array(x) => return x.bracket_token.span.close(),
+            E::Async(x) => return x.block.brace_token.span.close(),
+            E::Await(x) => return x.await_token.span,
+            E::Block(x) => return x.block.brace_token.span.close(),
+            E::Call(x) => return x.paren_token.span.close(),
+            E::Cast(x) => return x.ty.span(),
+            E::Const(x) => return x.block.brace_token.span.close(),
+            E::Continue(x) => {
+                return x
+                    .label
+                    .as_ref()
+                    .map_or(x.continue_token.span, syn::Lifetime::span);
+            }
+            E::Field(x) => {
+                return match &x.member {
+                    syn::Member::Named(id) => id.span(),
+                    syn::Member::Unnamed(i) => i.span,
+                };
+            }
+            E::ForLoop(x) => return x.body.brace_token.span.close(),
+            E::Index(x) => return x.bracket_token.span.close(),
+            E::Infer(x) => return x.underscore_token.span,
+            E::Lit(x) => return x.lit.span(),
+            E::Loop(x) => return x.body.brace_token.span.close(),
+            E::Macro(x) => {
+                return match &x.mac.delimiter {
+                    syn::MacroDelimiter::Paren(d) => d.span.close(),
+                    syn::MacroDelimiter::Brace(d) => d.span.close(),
+                    syn::MacroDelimiter::Bracket(d) => d.span.close(),
+                };
+            }
+            E::Match(x) => return x.brace_token.span.close(),
+            E::MethodCall(x) => return x.paren_token.span.close(),
+            E::Paren(x) => return x.paren_token.span.close(),
+            E::Path(x) => return path_end(&x.path),
+            E::Repeat(x) => return x.bracket_token.span.close(),
+            E::Struct(x) => return x.brace_token.span.close(),
+            E::Try(x) => return x.question_token.span,
+            E::TryBlock(x) => return x.block.brace_token.span.close(),
+            E::Tuple(x) => return x.paren_token.span.close(),
+            E::Unsafe(x) => return x.block.brace_token.span.close(),
+            E::While(x) => return x.body.brace_token.span.close(),
+            other => return other.span(),
+        };
+    }
+}
+
 /// Splits a token stream at top-level punctuation `sep`.
 fn split_top(tokens: TokenStream, sep: char) -> Vec<TokenStream> {
     let mut out = Vec::new();
@@ -1019,20 +1369,140 @@ fn split_top_once(tokens: TokenStream, sep: char) -> Vec<TokenStream> {
     vec![trees.into_iter().collect()]
 }
 
-/// The deepest bracket nesting in `source`, counted on bytes (strings and comments included,
-/// which only overestimates). Used to refuse files that would exhaust the parser's stack.
-pub fn max_nesting(source: &str) -> usize {
-    let mut depth = 0usize;
-    let mut max = 0usize;
-    for b in source.bytes() {
-        match b {
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                max = max.max(depth);
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        reason = "a test fails by panicking"
+    )]
+
+    use super::{LineIndex, expr_span};
+    use syn::spanned::Spanned;
+
+    /// Every expression kind, with attributes, labels, ranges and turbofishes.
+    const EVERY_KIND: &str = r#"
+fn every_kind() {
+    let a = [1, 2]; let b = [0u8; 4]; x = y; async move { 1 }; f().await; a + b * c;
+    'l: { break 'l 1 }; break; break 'outer; continue; continue 'l;
+    g(1)(2); x as Vec<u8>; for<'a> |x: &'a u8| -> u8 { *x }; async move |x| x; move || 1;
+    const { 1 }; s.field; s.0; 'f: for i in 0..n {} 'w: while c {} 'o: loop {}
+    if a {} else if b {} else { c }; match x { #![inner] _ => {} } v[0]; _ = 1; if let Some(x) = y {} 1.5; "s";
+    m!(a); m![a]; m! { a } ::std::m!(1); match x { _ => 1 } a.b::<u8>(c).d();
+    (1); ::std::f::<u8>; <T as Tr>::f(); a..b; ..b; a..; ..; a..=b; ..=b;
+    &raw const x; &mut x; &x; S { a: 1, ..d }; <T>::S { a }; x?; (1, 2); -x; !x; *x;
+    unsafe { 1 }; return; return 1; #[attr] a.b(); #[attr] x + y; f::<Vec<u8>>;
+    m::<fn(u8) -> u8>(); yield; yield 1; try { 1 }; static || 1; const || 1;
+}
+"#;
+
+    #[derive(Default)]
+    struct Compare {
+        checked: usize,
+        mismatches: Vec<String>,
+    }
+
+    impl<'ast> syn::visit::Visit<'ast> for Compare {
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            let (ours, syns) = (expr_span(e), e.span());
+            self.checked += 1;
+            if (ours.start(), ours.end()) != (syns.start(), syns.end()) {
+                self.mismatches.push(format!(
+                    "{:?}-{:?} vs {:?}-{:?}",
+                    ours.start(),
+                    ours.end(),
+                    syns.start(),
+                    syns.end()
+                ));
             }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
+            syn::visit::visit_expr(self, e);
         }
     }
-    max
+
+    fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            if path.is_dir() && name != "target" && !name.to_string_lossy().starts_with('.') {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|x| x == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn expression_spans_match_syn_without_printing() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = Vec::new();
+        rust_files(&root, &mut files);
+        let mut texts: Vec<(String, String)> = files
+            .iter()
+            .map(|f| (f.display().to_string(), std::fs::read_to_string(f).unwrap()))
+            .collect();
+        texts.push(("EVERY_KIND".into(), EVERY_KIND.into()));
+        let mut compare = Compare::default();
+        for (name, text) in &texts {
+            let file = match syn::parse_file(text) {
+                Ok(file) => file,
+                Err(e) => {
+                    assert_ne!(name, "EVERY_KIND", "{e}");
+                    continue;
+                }
+            };
+            let before = compare.mismatches.len();
+            syn::visit::visit_file(&mut compare, &file);
+            for m in &mut compare.mismatches[before..] {
+                *m = format!("{name}: {m}");
+            }
+        }
+        assert!(compare.checked > 10_000, "{}", compare.checked);
+        assert!(compare.mismatches.is_empty(), "{:#?}", compare.mismatches);
+    }
+
+    /// The character-by-character definition `LineIndex::byte` must agree with.
+    fn naive(source: &str, line: usize, col: usize) -> usize {
+        let start = source
+            .match_indices('\n')
+            .map(|(i, _)| i + 1)
+            .nth(line.wrapping_sub(2));
+        let start = if line <= 1 { Some(0) } else { start };
+        let Some(start) = start else {
+            return source.len();
+        };
+        source[start..]
+            .char_indices()
+            .nth(col)
+            .map_or(source.len(), |(i, _)| start + i)
+    }
+
+    #[test]
+    fn byte_offsets_agree_with_counting_characters() {
+        let long_mixed: String = (0..300)
+            .map(|i| if i % 7 == 0 { 'é' } else { 'a' })
+            .collect();
+        for source in [
+            "",
+            "fn f() {}\n",
+            "a\nbé\n\nçà€x\n",
+            long_mixed.as_str(),
+            &format!("x\n{long_mixed}\ny"),
+        ] {
+            let index = LineIndex::new(source);
+            let lines = source.split('\n').count();
+            for line in 1..=lines + 1 {
+                let width = source
+                    .split('\n')
+                    .nth(line - 1)
+                    .map_or(0, |l| l.chars().count());
+                for col in 0..=width {
+                    assert_eq!(
+                        index.byte(line, col),
+                        naive(source, line, col),
+                        "{source:?} {line}:{col}"
+                    );
+                }
+            }
+        }
+    }
 }
