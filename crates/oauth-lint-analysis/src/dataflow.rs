@@ -346,7 +346,24 @@ pub(crate) struct Summary {
     checks: BTreeSet<(usize, Vec<String>)>,
 }
 
-impl Summary {}
+impl Summary {
+    /// This round's summary joined with the last round's for the may-facts (returned values,
+    /// exchanged, repeated and checked parameters, guards written after an exchange), so they
+    /// only grow from round to round and the rounds reach a fixed point even through mutual
+    /// recursion. The must-facts (guards before an exchange and at exit) are this round's.
+    fn widened(mut self, old: &Summary) -> Summary {
+        self.exchange_params
+            .extend(old.exchange_params.iter().cloned());
+        self.repeats.extend(old.repeats.iter().copied());
+        self.post_guards.extend(old.post_guards.iter().copied());
+        self.checks.extend(old.checks.iter().cloned());
+        let mut returns = old.returns.clone();
+        returns.join_with(&self.returns);
+        returns.truncate(MAX_SUMMARY_DEPTH);
+        self.returns = returns;
+        self
+    }
+}
 
 enum CtxKind {
     Loop {
@@ -408,7 +425,10 @@ impl<'a> Engine<'a> {
         for _ in 0..MAX_ROUNDS {
             let mut changed = false;
             for &f in &fns {
-                let summary = self.analyze_fn(f);
+                let mut summary = self.analyze_fn(f);
+                if let Some(old) = self.summaries.get(&f) {
+                    summary = summary.widened(old);
+                }
                 if self.summaries.get(&f) != Some(&summary) {
                     changed = true;
                     self.summaries.insert(f, summary);
@@ -661,6 +681,7 @@ impl<'a> Engine<'a> {
             let origin = &self.origins[o as usize];
             if let OriginKind::Param(f, i) = origin.kind
                 && f == cx.fid
+                && self.check_path_matters(&origin.path)
             {
                 cx.summary.checks.insert((i, origin.path.clone()));
             }
@@ -670,6 +691,19 @@ impl<'a> Engine<'a> {
                 st.csrf_checked = true;
             }
         }
+    }
+
+    /// Whether a check on a parameter's field path can verify a caller's `state`: the
+    /// parameter itself or one field of it (the caller's value may be the state or hold it),
+    /// or a path ending in a state name. Deeper paths through other fields would only matter
+    /// for a state nested in struct literals three levels down, and keeping them made the
+    /// summaries of mutually recursive functions grow round after round (a 40-fold slowdown
+    /// on this project's own dataflow.rs).
+    fn check_path_matters(&self, path: &[String]) -> bool {
+        path.len() <= 1
+            || path
+                .last()
+                .is_some_and(|n| self.models.state_names.iter().any(|s| s == n))
     }
 
     /// A call named `name` with these values: values handed to a lookup or comparison are
