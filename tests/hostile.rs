@@ -4,7 +4,7 @@
 //! alone, 2 for errors under `--strict`). Then: deep trees below and above the nesting limit,
 //! determinism over every fixture and across the two discovery modes, nothing executed (build
 //! scripts, proc macros, cargo configuration) and nothing read or shown from outside the
-//! workspace.
+//! workspace; and the inputs that once crashed it (`tests/regressions`).
 
 #![allow(
     clippy::unwrap_used,
@@ -951,6 +951,45 @@ fn cargo_metadata_is_asked_without_dependencies_and_offline() {
             ),
             "{args:?}"
         );
+    }
+}
+
+/// Inputs that crashed oauth-lint once (found by the fuzzers or by hand), in
+/// `tests/regressions/`: each is run through the whole analysis and must neither panic nor
+/// overflow a stack. A file holds one source, or several separated by NUL bytes (as the
+/// `bytes` fuzz target reads them).
+#[test]
+fn fuzz_regressions_analyse_without_a_crash() {
+    let dir = common::root().join("tests/regressions");
+    let inputs = walkdir_like(&dir);
+    assert!(
+        !inputs.is_empty(),
+        "no regression inputs in {}",
+        dir.display()
+    );
+    for input in inputs {
+        let bytes = std::fs::read(&input).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        let names = [
+            "src/lib.rs",
+            "src/auth.rs",
+            "src/handlers.rs",
+            "src/main.rs",
+        ];
+        let sources: Vec<(&str, &str)> = names.iter().copied().zip(text.split('\0')).collect();
+        let (json, human) = oauth_lint::analyze_sources(&sources)
+            .unwrap_or_else(|e| panic!("{}: {e}", input.display()));
+        let doc: Value = serde_json::from_str(&json).unwrap();
+        let findings = doc["findings"].as_array().unwrap();
+        assert_eq!(
+            doc["summary"]["findings"],
+            findings.len(),
+            "{}",
+            input.display()
+        );
+        for f in findings {
+            assert!(human.contains(f["message"].as_str().unwrap()), "{human}");
+        }
     }
 }
 
