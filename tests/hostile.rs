@@ -356,7 +356,7 @@ fn deep_trees_below_the_limit_are_analysed() {
         ),
         (
             "methods.rs",
-            format!("fn f() {{ a{}; }}\n", ".b()".repeat(10_000)),
+            format!("fn f() {{ a{}; }}\n", ".b()".repeat(20_000)),
         ),
         (
             "fields.rs",
