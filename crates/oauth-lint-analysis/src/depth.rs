@@ -124,6 +124,10 @@ struct Frame {
     after_value: bool,
     /// This frame is a `{..}` group.
     brace: bool,
+    /// The previous token was a `.`, and the one before a name after a `.`: the `(` of a
+    /// method call is no link of its own.
+    after_dot: bool,
+    after_member: bool,
 }
 
 struct Scan {
@@ -163,11 +167,16 @@ impl Scan {
     }
 
     fn value(&mut self) {
-        self.settle(false).after_value = true;
+        let f = self.settle(false);
+        f.after_value = true;
+        f.after_dot = false;
+        f.after_member = false;
     }
 
     fn word(&mut self, word: &[u8]) {
         let f = self.settle(matches!(word, b"as" | b"else"));
+        f.after_member = f.after_dot;
+        f.after_dot = false;
         let weight = match word {
             b"else" | b"return" | b"break" | b"yield" | b"become" | b"dyn" | b"impl" | b"box" => {
                 LEVEL
@@ -200,11 +209,13 @@ impl Scan {
 
     fn open(&mut self, brace: bool) {
         let f = self.settle(!brace);
-        if !brace && f.after_value {
+        if !brace && f.after_value && !f.after_member {
             // A call or an index.
             f.run = f.run.saturating_add(LINK);
         }
         f.after_value = false;
+        f.after_dot = false;
+        f.after_member = false;
         let base = self.depth().saturating_add(LEVEL);
         self.frames.push(Frame {
             base,
@@ -218,6 +229,8 @@ impl Scan {
         let f = self.top();
         f.after_value = true;
         f.after_brace = brace;
+        f.after_dot = false;
+        f.after_member = false;
     }
 
     /// Reads the punctuation starting with `c` (followed by `n1`, `n2`) and returns its length.
@@ -227,6 +240,8 @@ impl Scan {
         // Prefix operators recurse; binary ones are chain links.
         let unary = if prefix { LEVEL } else { LINK };
         f.after_value = false;
+        f.after_member = false;
+        f.after_dot = c == b'.' && n1 != b'.';
         let (len, weight) = match (c, n1) {
             (b';', _) | (b'=', b'>') => {
                 f.run = 0;

@@ -22,8 +22,13 @@ type UseMap<'a> = BTreeMap<&'a str, &'a [String]>;
 
 pub(crate) struct Index<'a> {
     pub(crate) files: &'a [LoweredFile],
-    /// (crate, name) -> functions
-    fns_by_name: BTreeMap<(u32, &'a str), Vec<FnId>>,
+    /// (crate, name) -> free functions (no `Self` type)
+    free_fns: BTreeMap<(u32, &'a str), Vec<FnId>>,
+    /// (crate, `Self` type, name) -> associated functions and methods
+    assoc_fns: BTreeMap<(u32, &'a str, &'a str), Vec<FnId>>,
+    /// (crate, name, parameters with `self`) -> methods. Lookups are by key, never by scanning
+    /// every function of a name: a crate like `windows` has thousands of `clone`s and `new`s.
+    methods: BTreeMap<(u32, &'a str, usize), Vec<FnId>>,
     consts: BTreeMap<(u32, &'a str), (FileId, &'a ConstDef)>,
     types: BTreeMap<(u32, &'a str), Vec<&'a str>>,
     /// (crate, first module segment) for modules that exist in the crate.
@@ -38,7 +43,9 @@ impl<'a> Index<'a> {
     pub(crate) fn new(files: &'a [LoweredFile], crate_names: &'a [String]) -> Self {
         let mut index = Index {
             files,
-            fns_by_name: BTreeMap::new(),
+            free_fns: BTreeMap::new(),
+            assoc_fns: BTreeMap::new(),
+            methods: BTreeMap::new(),
             consts: BTreeMap::new(),
             types: BTreeMap::new(),
             modules: BTreeSet::new(),
@@ -56,14 +63,26 @@ impl<'a> Index<'a> {
                 index.modules.insert((krate, seg.as_str()));
             }
             for (i, f) in file.ir.fns.iter().enumerate() {
-                index
-                    .fns_by_name
-                    .entry((krate, f.name.as_str()))
-                    .or_default()
-                    .push(FnId {
-                        file: fid,
-                        idx: u32::try_from(i).unwrap_or(u32::MAX),
-                    });
+                let id = FnId {
+                    file: fid,
+                    idx: u32::try_from(i).unwrap_or(u32::MAX),
+                };
+                let name = f.name.as_str();
+                match &f.self_ty {
+                    Some(ty) => index
+                        .assoc_fns
+                        .entry((krate, ty.as_str(), name))
+                        .or_default()
+                        .push(id),
+                    None => index.free_fns.entry((krate, name)).or_default().push(id),
+                }
+                if f.has_self {
+                    index
+                        .methods
+                        .entry((krate, name, f.params.len()))
+                        .or_default()
+                        .push(id);
+                }
                 for seg in &f.module {
                     index.modules.insert((krate, seg.as_str()));
                 }
@@ -166,9 +185,6 @@ impl<'a> Index<'a> {
                 return Vec::new();
             }
         }
-        let Some(cands) = self.fns_by_name.get(&(krate, last.as_str())) else {
-            return Vec::new();
-        };
         // `Type::f` / `Self::f`: associated functions of that type.
         if let Some(ty) = rest.last() {
             let ty = if ty == "Self" {
@@ -177,18 +193,16 @@ impl<'a> Index<'a> {
                 ty.clone()
             };
             if self.is_type(krate, &ty) || caller_def.self_ty.as_deref() == Some(ty.as_str()) {
-                return cands
-                    .iter()
-                    .copied()
-                    .filter(|id| self.fn_def(*id).self_ty.as_deref() == Some(ty.as_str()))
-                    .collect();
+                return self
+                    .assoc_fns
+                    .get(&(krate, ty.as_str(), last.as_str()))
+                    .cloned()
+                    .unwrap_or_default();
             }
         }
-        let free: Vec<FnId> = cands
-            .iter()
-            .copied()
-            .filter(|id| self.fn_def(*id).self_ty.is_none())
-            .collect();
+        let Some(free) = self.free_fns.get(&(krate, last.as_str())) else {
+            return Vec::new();
+        };
         // Prefer a function whose module path ends with the written module segments.
         let written: Vec<&String> = rest
             .iter()
@@ -218,7 +232,7 @@ impl<'a> Index<'a> {
             }
         }
         if by_module.is_empty() {
-            free
+            free.clone()
         } else {
             by_module
         }
@@ -230,20 +244,9 @@ impl<'a> Index<'a> {
     /// left unresolved rather than merged over every implementation.
     pub(crate) fn resolve_method(&self, caller: FnId, name: &str, args: usize) -> Vec<FnId> {
         let krate = self.files[caller.file as usize].crate_id;
-        let Some(cands) = self.fns_by_name.get(&(krate, name)) else {
-            return Vec::new();
-        };
-        let found: Vec<FnId> = cands
-            .iter()
-            .copied()
-            .filter(|id| {
-                let f = self.fn_def(*id);
-                f.has_self && f.params.len() == args + 1
-            })
-            .collect();
-        if found.len() > MAX_METHOD_CANDIDATES {
-            return Vec::new();
+        match self.methods.get(&(krate, name, args + 1)) {
+            Some(found) if found.len() <= MAX_METHOD_CANDIDATES => found.clone(),
+            _ => Vec::new(),
         }
-        found
     }
 }
