@@ -67,9 +67,16 @@ struct CheckArgs {
     /// Exclude package(s) with --workspace
     #[arg(long, value_name = "SPEC")]
     exclude: Vec<String>,
-    /// Files that cannot be read or parsed make the run fail (exit code 2)
+    /// Files that cannot be read or parsed make the run fail (exit code 2); every file is
+    /// parsed, not only those that can matter
     #[arg(long)]
     strict: bool,
+    /// Parse every file instead of only those that can matter (for comparisons)
+    #[arg(long, hide = true)]
+    no_prefilter: bool,
+    /// Print what the prefilter did to stderr
+    #[arg(long, hide = true)]
+    prefilter_stats: bool,
     /// Number of parser threads [default: the number of CPUs]
     #[arg(short, long, value_name = "N")]
     jobs: Option<usize>,
@@ -347,13 +354,20 @@ fn check(args: &CheckArgs, levels: &Levels) -> i32 {
         exclude: args.exclude.clone(),
         jobs,
         walk_only: false,
+        parse_everything: args.strict || args.no_prefilter,
     };
-    let found = discover::discover(&selection);
+    let found = discover::discover(&selection, &models);
     for w in &found.warnings {
         eprintln!("warning: {w}");
     }
-    let facts = oauth_lint_analysis::analyze(&found.lowered, &found.crate_names, &models);
-    let findings: Vec<_> = oauth_lint_lints::check(&facts)
+    if args.prefilter_stats {
+        let s = &found.stats;
+        eprintln!(
+            "prefilter: {} files, {} seeds, {} parsed, {} scanned, {} relevant functions, {} analyses",
+            s.files, s.seeds, s.parsed, s.scanned, s.relevant, s.analyses
+        );
+    }
+    let findings: Vec<_> = oauth_lint_lints::check(&found.facts)
         .into_iter()
         .filter_map(|f| {
             let level = levels.of(f.lint);
@@ -443,9 +457,8 @@ fn analyze_walk(paths: &[PathBuf]) -> Result<(report::Report, discover::Discover
         walk_only: true,
         ..discover::Selection::default()
     };
-    let found = discover::discover(&selection);
-    let facts = oauth_lint_analysis::analyze(&found.lowered, &found.crate_names, &models);
-    let findings: Vec<_> = oauth_lint_lints::check(&facts)
+    let found = discover::discover(&selection, &models);
+    let findings: Vec<_> = oauth_lint_lints::check(&found.facts)
         .into_iter()
         .map(|f| {
             let level = f.default_level;

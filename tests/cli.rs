@@ -306,15 +306,19 @@ fn bad_inputs() -> tempfile::TempDir {
 #[test]
 fn bad_files_are_reported_and_the_run_goes_on() {
     let dir = bad_inputs();
+    // `--strict` parses every file, so every file that cannot be read or parsed is reported.
     let o = oauth_lint(
         dir.path(),
-        &["check", ".", "does-not-exist", "--format", "json"],
+        &[
+            "check",
+            ".",
+            "does-not-exist",
+            "--format",
+            "json",
+            "--strict",
+        ],
     );
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "the finding in retry.rs still fails the run"
-    );
+    assert_eq!(o.status.code(), Some(2), "errors fail a strict run");
     let err = stderr(&o);
     assert!(
         err.contains("error: broken.rs: could not parse: 2:13:"),
@@ -339,6 +343,26 @@ fn bad_files_are_reported_and_the_run_goes_on() {
     assert_eq!(doc["summary"]["errors"], 3);
     assert_eq!(doc["findings"][0]["file"], "retry.rs");
     assert_eq!(doc["findings"][0]["lint"], "code_exchange_in_retry");
+    // Without it, a file with nothing to do with OAuth is not parsed, so its syntax is not
+    // checked; what cannot be read is still reported, and the finding still fails the run.
+    let o = oauth_lint(
+        dir.path(),
+        &["check", ".", "does-not-exist", "--format", "json"],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "the finding in retry.rs still fails the run"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let files: Vec<&str> = doc["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["does-not-exist", "latin1.rs"]);
+    assert_eq!(doc["findings"][0]["file"], "retry.rs");
     // Errors alone do not fail the run; `--strict` makes them.
     let only_errors = oauth_lint(dir.path(), &["check", "broken.rs", "latin1.rs", "empty.rs"]);
     assert_eq!(only_errors.status.code(), Some(0));

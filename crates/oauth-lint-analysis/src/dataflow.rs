@@ -370,6 +370,13 @@ impl<'a> Engine<'a> {
 
     /// Runs rounds to a fixed point, then a reporting round, and returns the exchange facts.
     pub(crate) fn run(mut self) -> Vec<ExchangeFact> {
+        self.summarize();
+        self.report()
+    }
+
+    /// Recomputes every function's summary in rounds until nothing changes (at most
+    /// `MAX_ROUNDS`).
+    pub(crate) fn summarize(&mut self) {
         let fns = self.index.all_fns();
         for _ in 0..MAX_ROUNDS {
             let mut changed = false;
@@ -384,6 +391,11 @@ impl<'a> Engine<'a> {
                 break;
             }
         }
+    }
+
+    /// The reporting round, after `summarize`: the exchange facts with findings.
+    pub(crate) fn report(mut self) -> Vec<ExchangeFact> {
+        let fns = self.index.all_fns();
         self.reporting = true;
         self.sites.clear();
         self.site_ids.clear();
@@ -393,6 +405,17 @@ impl<'a> Engine<'a> {
         self.sites
             .into_iter()
             .filter(ExchangeFact::has_findings)
+            .collect()
+    }
+
+    /// Functions whose summary can create an exchange site in their callers: a parameter that
+    /// reaches an exchange, or a returned pending request, HTTP request or form body. A caller
+    /// of one of them may hold an exchange that nothing else in its file announces.
+    pub(crate) fn exporters(&self) -> Vec<FnId> {
+        self.summaries
+            .iter()
+            .filter(|(_, s)| !s.exchange_params.is_empty() || carries_request(&s.returns, 0))
+            .map(|(f, _)| *f)
             .collect()
     }
 
@@ -2362,6 +2385,15 @@ impl<'a> Engine<'a> {
         v.results.insert(site);
         v
     }
+}
+
+/// Whether a value holds (at any field depth) a pending token request, an HTTP request or a
+/// form body: what an exchange is made of.
+fn carries_request(v: &Val, depth: usize) -> bool {
+    v.pending.is_some()
+        || v.http.is_some()
+        || v.body.is_some()
+        || (depth <= MAX_VAL_DEPTH && v.fields.values().any(|f| carries_request(f, depth + 1)))
 }
 
 /// What a closure boundary wraps.

@@ -949,3 +949,27 @@ pub fn max_nesting(source: &str) -> usize {
     }
     max
 }
+
+/// `max_nesting(source)` when it exceeds `limit`, else `None`. It follows an upper bound of
+/// the depth 64 bytes at a time (the counts vectorise; the exact depth does not): within a
+/// chunk the depth grows by at most its opening brackets, and after it the depth is at most
+/// the old bound plus the openings minus the closings, or the openings alone when the depth
+/// touched zero. Only when the bound passes `limit` is the exact depth computed.
+pub fn nesting_over(source: &str, limit: usize) -> Option<usize> {
+    let mut bound = 0usize;
+    for chunk in source.as_bytes().chunks(64) {
+        let (mut open, mut close) = (0u8, 0u8);
+        for &b in chunk {
+            // Bitwise on purpose: no branches, so the loop vectorises.
+            open += u8::from(b == b'(') | u8::from(b == b'[') | u8::from(b == b'{');
+            close += u8::from(b == b')') | u8::from(b == b']') | u8::from(b == b'}');
+        }
+        let (open, close) = (usize::from(open), usize::from(close));
+        if bound + open > limit {
+            let depth = max_nesting(source);
+            return (depth > limit).then_some(depth);
+        }
+        bound = (bound + open).saturating_sub(close).max(open);
+    }
+    None
+}
