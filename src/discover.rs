@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use oauth_lint_analysis::prefilter::{FileInput, FileStatus, Stats};
+use oauth_lint_analysis::prefilter::{FileInput, FileStatus, Parse, Stats};
 use oauth_lint_analysis::{
     ExchangeFact, FileIr, ItemScan, LoweredFile, Models, lower_file, nesting_over, scan_items,
 };
@@ -33,8 +33,8 @@ pub(crate) struct Selection {
     pub(crate) jobs: usize,
     /// Never ask cargo: walk every directory (the fixture harness).
     pub(crate) walk_only: bool,
-    /// Parse every file instead of only those that can matter (`--no-prefilter`, `--strict`).
-    pub(crate) parse_everything: bool,
+    /// Which files to parse (every file with `--strict` and `--prefilter off`).
+    pub(crate) parse: Parse,
 }
 
 /// A file that could not be analysed.
@@ -447,13 +447,8 @@ fn load_crates(crates: &[CrateRoots], sel: &Selection, models: &Models, out: &mu
         })
         .collect();
     let parse = |i: usize| parse_source(&files[i].text, &files[i].job.module);
-    let selected = oauth_lint_analysis::select(
-        &inputs,
-        &out.crate_names,
-        models,
-        sel.parse_everything,
-        &parse,
-    );
+    let selected =
+        oauth_lint_analysis::select(&inputs, &out.crate_names, models, sel.parse, &parse);
     drop(inputs);
     let mut status = selected.status;
     for (i, f) in files.into_iter().enumerate() {

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use codespan_reporting::term::termcolor::ColorChoice;
-use oauth_lint_analysis::Models;
+use oauth_lint_analysis::{Models, Parse};
 use oauth_lint_lints::{LINTS, Level};
 
 #[derive(Parser, Debug)]
@@ -71,7 +71,11 @@ struct CheckArgs {
     /// parsed, not only those that can matter
     #[arg(long)]
     strict: bool,
-    /// Parse every file instead of only those that can matter (for comparisons)
+    /// Which files to parse: only those that can matter (`on`), those unless they are most of
+    /// the code anyway (`auto`), or every file (`off`; for comparisons)
+    #[arg(long, hide = true, value_enum, default_value_t = PrefilterArg::Auto)]
+    prefilter: PrefilterArg,
+    /// The same as `--prefilter off`
     #[arg(long, hide = true)]
     no_prefilter: bool,
     /// Print what the prefilter did to stderr
@@ -124,6 +128,13 @@ enum Format {
 enum ListFormat {
     Human,
     Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum PrefilterArg {
+    On,
+    Auto,
+    Off,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -354,7 +365,12 @@ fn check(args: &CheckArgs, levels: &Levels) -> i32 {
         exclude: args.exclude.clone(),
         jobs,
         walk_only: false,
-        parse_everything: args.strict || args.no_prefilter,
+        parse: match args.prefilter {
+            PrefilterArg::Off => Parse::Everything,
+            _ if args.strict || args.no_prefilter => Parse::Everything,
+            PrefilterArg::On => Parse::OnDemand,
+            PrefilterArg::Auto => Parse::Auto,
+        },
     };
     let found = discover::discover(&selection, &models);
     for w in &found.warnings {

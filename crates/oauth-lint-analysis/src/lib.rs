@@ -23,7 +23,7 @@ pub use index::FnId;
 pub use ir::{FileId, FileIr, Span};
 pub use lower::{ParseError, lower_file, max_nesting, nesting_over};
 pub use models::{ModelError, ModelFile, Models};
-pub use prefilter::{FileInput, FileStatus, Selected, Vocabulary, select};
+pub use prefilter::{FileInput, FileStatus, Parse, Selected, Vocabulary, select};
 pub use scan::{DefKind, ItemScan, scan_items};
 
 /// A lowered file and where it sits: its crate and its module path in that crate.

@@ -66,6 +66,19 @@ pub struct FileInput<'a> {
     pub scan: Option<&'a ItemScan>,
 }
 
+/// Which files to parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Parse {
+    /// Only those that can matter.
+    OnDemand,
+    /// Only those that can matter, unless they are at least half of the bytes anyway: then
+    /// every file, which spares the analyses the search for exporters may repeat.
+    #[default]
+    Auto,
+    /// Every file: the reference the other modes equal.
+    Everything,
+}
+
 /// What happened to one input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileStatus {
@@ -1180,16 +1193,16 @@ impl Demand<'_> {
     }
 }
 
-/// Selects the files to parse, parses them with `parse(input index)` on the current rayon
-/// pool, and analyses them. With `parse_everything`, every file is parsed (the reference the
-/// demand-driven mode must equal).
+/// Selects the files to parse (per `mode`), parses them with `parse(input index)` on the
+/// current rayon pool, and analyses them.
 pub fn select(
     inputs: &[FileInput<'_>],
     crate_names: &[String],
     models: &Models,
-    parse_everything: bool,
+    mode: Parse,
     parse: &(dyn Fn(usize) -> Result<FileIr, String> + Sync),
 ) -> Selected {
+    let mut parse_everything = mode == Parse::Everything;
     let n = inputs.len();
     let crates = crate_names.len().max(
         inputs
@@ -1250,6 +1263,7 @@ pub fn select(
             .collect()
     };
     d.stats.seeds = queue.len();
+    let total: usize = inputs.iter().map(|f| f.text.len()).sum();
     loop {
         let newly = d.parse(&queue, parse, &cx);
         if !parse_everything {
@@ -1265,6 +1279,17 @@ pub fn select(
             next.extend(d.propagate(crate_names, None));
             if !next.is_empty() {
                 queue = next;
+                continue;
+            }
+            // When most of the code is parsed anyway (a project full of OAuth code), parsing
+            // the rest costs less than the analyses the search for exporters may repeat.
+            let parsed: usize = (0..n)
+                .filter(|&i| !d.skipped(i))
+                .map(|i| inputs[i].text.len())
+                .sum();
+            if mode == Parse::Auto && parsed * 2 >= total && (0..n).any(|i| d.skipped(i)) {
+                parse_everything = true;
+                queue = (0..n).filter(|&i| d.skipped(i)).collect();
                 continue;
             }
         }

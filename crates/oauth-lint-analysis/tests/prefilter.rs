@@ -14,7 +14,7 @@ use std::fmt::Write;
 use std::path::Path;
 
 use oauth_lint_analysis::prefilter::{FileStatus, Selected};
-use oauth_lint_analysis::{FileInput, Models, lower_file, select};
+use oauth_lint_analysis::{FileInput, Models, Parse, lower_file, select};
 
 fn models() -> Models {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lints/apis");
@@ -67,7 +67,12 @@ fn run(crates: &[&str], files: &[File], models: &Models, everything: bool) -> Se
         .collect();
     let names: Vec<String> = crates.iter().map(ToString::to_string).collect();
     let parse = |i: usize| lower_file(files[i].text, &modules[i]).map_err(|e| e.message);
-    select(&inputs, &names, models, everything, &parse)
+    let mode = if everything {
+        Parse::Everything
+    } else {
+        Parse::OnDemand
+    };
+    select(&inputs, &names, models, mode, &parse)
 }
 
 fn check(name: &str, crates: &[&str], files: &[File], expect_finding: bool) -> String {
