@@ -519,6 +519,9 @@ struct Frame {
     container: bool,
     /// A function body (possibly also `container`: `fn f() -> impl T {`).
     fn_body: bool,
+    /// An `impl` block whose self type may not be a path (`impl T for [u8]`): `lower` gives
+    /// its functions no self type, like free functions.
+    pathless: bool,
 }
 
 /// What has been seen since the last item boundary at the current level.
@@ -527,6 +530,10 @@ struct Header {
     attrs: Attrs,
     saw_fn: bool,
     saw_container: bool,
+    /// Open `<` (not `->`, `=>`): a `{` inside is a const generic argument, not a body.
+    angle: usize,
+    /// Where the `impl` keyword is, for its self type.
+    impl_at: Option<usize>,
 }
 
 struct Structure<'a> {
@@ -603,6 +610,100 @@ impl Structure<'_> {
             }
         }
         true
+    }
+
+    /// Whether the self type of the `impl` at `at`, whose block opens at `open`, is a path or
+    /// a reference to one (`type_last_ident` in `lower` names only those). False when unsure.
+    fn impl_self_is_path(&self, at: usize, open: usize) -> bool {
+        let mut i = at + 1;
+        // Generic parameters right after `impl`.
+        if self
+            .toks
+            .get(i)
+            .is_some_and(|t| t.kind == Kind::Punct(b'<'))
+        {
+            let mut depth = 0usize;
+            while i < open {
+                match self.toks[i].kind {
+                    Kind::Punct(b'<') => depth += 1,
+                    Kind::Punct(b'>') if self.toks[i - 1].kind != Kind::Punct(b'-') => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            i += 1;
+                            break;
+                        }
+                    }
+                    Kind::Open(_) => {
+                        i = self.skip_group(i);
+                        continue;
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        // The self type follows a top-level `for`, if any.
+        let mut depth = 0usize;
+        let mut j = i;
+        while j < open {
+            match self.toks[j].kind {
+                Kind::Punct(b'<') => depth += 1,
+                Kind::Punct(b'>') if self.toks[j - 1].kind != Kind::Punct(b'-') => {
+                    depth = depth.saturating_sub(1);
+                }
+                Kind::Open(_) => {
+                    j = self.skip_group(j);
+                    continue;
+                }
+                Kind::Ident if depth == 0 && self.text(self.toks[j]) == "for" => {
+                    i = j + 1;
+                    break;
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+        // `&`, `&&`, lifetimes and `mut` before a path.
+        while i < open {
+            let t = self.toks[i];
+            let skip = matches!(t.kind, Kind::Punct(b'&'))
+                || (t.kind == Kind::Other && self.text(t).starts_with('\''))
+                || (t.kind == Kind::Ident && self.text(t) == "mut");
+            if !skip {
+                break;
+            }
+            i += 1;
+        }
+        // `Send + Sync` (a bare trait object) and `Ty![..]` (a type macro) are not paths.
+        let mut depth = 0usize;
+        let mut j = i;
+        while j < open {
+            match self.toks[j].kind {
+                Kind::Punct(b'<') => depth += 1,
+                Kind::Punct(b'>') if self.toks[j - 1].kind != Kind::Punct(b'-') => {
+                    depth = depth.saturating_sub(1);
+                }
+                Kind::Punct(b'+') if depth == 0 => return false,
+                Kind::Punct(b'!') => return false,
+                Kind::Open(_) => {
+                    j = self.skip_group(j);
+                    continue;
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+        match self.toks.get(i) {
+            Some(t) if i < open => match t.kind {
+                Kind::Ident => !matches!(
+                    self.text(*t),
+                    "dyn" | "impl" | "fn" | "unsafe" | "extern" | "_"
+                ),
+                Kind::RawIdent | Kind::Punct(b'<' | b':') => true,
+                _ => false,
+            },
+            _ => false,
+        }
     }
 
     /// The index just past the group opened at `open`.
@@ -716,6 +817,7 @@ impl Structure<'_> {
             outer: None,
             container: false,
             fn_body: false,
+            pathless: false,
         }];
         let mut dirs: Vec<String> = Vec::new();
         let mut header = Header::default();
@@ -769,10 +871,14 @@ impl Structure<'_> {
                         "fn" => {
                             header.saw_fn = true;
                             if let Some(f) = frames.last() {
-                                fn_places.insert(i, (f.container, f.fn_body));
+                                fn_places.insert(i, (f.container, f.fn_body || f.pathless));
                             }
                         }
-                        "impl" | "trait" => header.saw_container = true,
+                        "impl" => {
+                            header.saw_container = true;
+                            header.impl_at.get_or_insert(i);
+                        }
+                        "trait" => header.saw_container = true,
                         "mod" => {
                             if let Some(name_tok) = self.toks.get(i + 1).copied()
                                 && let Some(name) = self.ident(name_tok)
@@ -808,6 +914,7 @@ impl Structure<'_> {
                                         outer: None,
                                         container: false,
                                         fn_body: false,
+                                        pathless: false,
                                     });
                                     header = Header::default();
                                     i += 3;
@@ -819,6 +926,12 @@ impl Structure<'_> {
                     }
                 }
                 Kind::Punct(b';') => header = Header::default(),
+                Kind::Punct(b'<') => header.angle += 1,
+                Kind::Punct(b'>')
+                    if !(i > 0 && matches!(self.toks[i - 1].kind, Kind::Punct(b'-' | b'='))) =>
+                {
+                    header.angle = header.angle.saturating_sub(1);
+                }
                 Kind::Open(open) => {
                     let current = frames.last().map(|f| f.module.clone()).unwrap_or_default();
                     // Items in function bodies, impl and trait blocks keep the module; items in
@@ -834,14 +947,16 @@ impl Structure<'_> {
                     let outer = std::mem::take(&mut header);
                     // A block in generic arguments (`impl Foo<{ N }> {`) does not end the
                     // header either.
-                    let in_generics =
-                        i > 0 && matches!(self.toks[i - 1].kind, Kind::Punct(b'<' | b','));
-                    let body = open == b'{' && !in_generics;
+                    let body = open == b'{' && outer.angle == 0;
                     frames.push(Frame {
                         close,
                         module: if keeps { current } else { Vec::new() },
                         inline_mod: false,
                         container: body && outer.saw_container,
+                        pathless: body
+                            && outer
+                                .impl_at
+                                .is_some_and(|at| !self.impl_self_is_path(at, i)),
                         fn_body: body && outer.saw_fn,
                         outer: (!body).then_some(outer),
                     });

@@ -139,6 +139,10 @@ fn the_scanner_agrees_with_lowering_on_hard_cases() {
         "const S: &str = \"mod no;\"; const R: &str = r#\"mod \" no;\"#; const C: char = '\"'; fn f<'a>(x: &'a str) -> char { '}' }\n/* mod no; /* nested */ mod no2; */\n// mod no3;\nmod after;",
         // impl and trait blocks, generics with braces, fn pointer types
         "impl<const N: usize> Foo<{ N }> { fn m(&self) {} fn assoc() -> u8 { fn nested() {} 1 } }\ntrait T { fn d(&self) {} fn e(); }\nstruct S(fn(u8));\nfn h(f: fn()) -> impl Fn() { fn inner() {} || {} }",
+        // where clauses with a trailing comma, comparisons and shifts in bodies
+        "impl<T, S> Harness<T, S>\nwhere\n    T: Future<Output = u8>,\n    S: Fn(u8) -> u8,\n{\n    fn header(&self) -> u8 { if 1 < 2 { 3 >> 1 } else { 0 } }\n    fn from_raw(ptr: u8) -> Self { match ptr { 0 => { todo!() } _ => todo!() } }\n}\nmod after_impl;",
+        // impls on types that are not paths: their functions have no self type
+        "impl Read for [u8] { fn read(&mut self) -> u8 { 0 } }\nimpl<T> From<T> for (T,) { fn from(t: T) -> Self { (t,) } }\nimpl Foo for &'a mut Bar { fn f(&self) {} }\nimpl<'a> dyn Tr + 'a { fn g(&self) {} }\nimpl<T: Fn() -> u8> Baz for fn() -> T { fn h(&self) {} }\nimpl Default for TypeMap![Send] { fn default() -> Self { todo!() } }",
         // a block in a const, a static mut
         "const X: u8 = { mod in_const; 1 };\nstatic mut Y: u8 = 0;\npub const fn cf() {}",
         // shebang

@@ -3,7 +3,9 @@
 //! oauth-lint end to end (the library entry `oauth_lint::run`, as the CLI runs it), each in a
 //! fresh child process so that every figure has its own peak RSS. Each measurement is repeated
 //! and the median is reported with the spread. It also checks that the demand-driven mode and
-//! the parse-everything mode (`--prefilter off`) report the same findings on each corpus.
+//! the parse-everything mode (`--prefilter off`) report the same findings on each corpus, and
+//! that the light item scanner the prefilter relies on finds, in every file that parses, the
+//! `mod` declarations and item definitions that lowering finds.
 //! With `--full` it also times oauth-lint parsing every file (slow on a large corpus).
 //!
 //! ```text
@@ -188,7 +190,73 @@ fn bench(exe: &Path, corpus: &Corpus, jobs: usize, runs: usize, full: bool) -> b
             lines as f64 / med / 1e6,
         );
     }
-    compare_modes(&corpus.roots, jobs)
+    let same = compare_modes(&corpus.roots, jobs);
+    check_scanner(&files) && same
+}
+
+/// The scanner against lowering on every file that parses: the same `mod` declarations, and
+/// every function (with its kind), constant and type that lowering finds.
+fn check_scanner(files: &[PathBuf]) -> bool {
+    use oauth_lint_analysis::{DefKind, lower_file, nesting_over, scan_items};
+    let problems: Vec<String> = files
+        .par_iter()
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(p).ok()?;
+            if nesting_over(&text, 2_000).is_some() {
+                return None;
+            }
+            let module = vec!["m".to_string()];
+            let ir = lower_file(&text, &module).ok()?;
+            let scan = scan_items(&text, &module);
+            let key = |m: &oauth_lint_analysis::ir::ModDecl| {
+                (
+                    m.module.clone(),
+                    m.name.clone(),
+                    m.path_attr.clone(),
+                    m.inline_dirs.clone(),
+                    m.cfg_paths.clone(),
+                )
+            };
+            let mods_agree = ir.mods.iter().map(key).eq(scan.mods.iter().map(key));
+            let has = |n: &str, want: &dyn Fn(DefKind) -> bool| {
+                let n = n.strip_prefix("r#").unwrap_or(n);
+                scan.defs.iter().any(|(d, k)| d == n && want(*k))
+            };
+            let fns = ir.fns.iter().all(|f| {
+                has(&f.name, &|k| match k {
+                    DefKind::Fn {
+                        maybe_self,
+                        maybe_method,
+                        maybe_free,
+                    } => {
+                        (!f.has_self || maybe_self)
+                            && (f.self_ty.is_none() || maybe_method)
+                            && (f.self_ty.is_some() || maybe_free)
+                    }
+                    _ => false,
+                })
+            });
+            let consts = ir
+                .consts
+                .iter()
+                .all(|c| has(&c.name, &|k| k == DefKind::Const));
+            let types = ir
+                .types
+                .iter()
+                .all(|t| has(&t.name, &|k| k == DefKind::Type));
+            (!(mods_agree && fns && consts && types)).then(|| p.display().to_string())
+        })
+        .collect();
+    println!(
+        "  item scanner: {} of {} files disagree with lowering{}",
+        problems.len(),
+        files.len(),
+        problems
+            .first()
+            .map(|p| format!(" (first: {p})"))
+            .unwrap_or_default()
+    );
+    problems.is_empty()
 }
 
 /// Runs oauth-lint with and without the prefilter and compares the findings.
