@@ -352,6 +352,8 @@ pub(crate) struct Engine<'a> {
     sites: Vec<ExchangeFact>,
     site_ids: BTreeMap<Loc, u32>,
     reporting: bool,
+    /// The functions whose summaries the analysis under way has looked up.
+    reading: BTreeSet<FnId>,
 }
 
 impl<'a> Engine<'a> {
@@ -365,6 +367,7 @@ impl<'a> Engine<'a> {
             sites: Vec::new(),
             site_ids: BTreeMap::new(),
             reporting: false,
+            reading: BTreeSet::new(),
         }
     }
 
@@ -375,15 +378,33 @@ impl<'a> Engine<'a> {
     }
 
     /// Recomputes every function's summary in rounds until nothing changes (at most
-    /// `MAX_ROUNDS`).
+    /// `MAX_ROUNDS`). A function is analysed again only when a summary it looked up changed
+    /// since its last analysis: with the same inputs, an analysis gives the same summary and
+    /// interns no new origin, so skipping it changes nothing but the time.
     pub(crate) fn summarize(&mut self) {
         let fns = self.index.all_fns();
+        // A clock of analyses: when each function was last analysed (and what it read), and
+        // when each summary last changed.
+        let mut clock = 0usize;
+        let mut analysed: BTreeMap<FnId, (usize, BTreeSet<FnId>)> = BTreeMap::new();
+        let mut changed_at: BTreeMap<FnId, usize> = BTreeMap::new();
         for _ in 0..MAX_ROUNDS {
             let mut changed = false;
             for &f in &fns {
+                if let Some((at, read)) = analysed.get(&f)
+                    && read
+                        .iter()
+                        .all(|d| changed_at.get(d).is_none_or(|c| c < at))
+                {
+                    continue;
+                }
+                clock += 1;
+                self.reading.clear();
                 let summary = self.analyze_fn(f);
+                analysed.insert(f, (clock, std::mem::take(&mut self.reading)));
                 if self.summaries.get(&f) != Some(&summary) {
                     changed = true;
+                    changed_at.insert(f, clock);
                     self.summaries.insert(f, summary);
                 }
             }
@@ -1295,7 +1316,8 @@ impl<'a> Engine<'a> {
     }
 
     /// The summaries of the project's functions `cands`, merged.
-    fn merged_summary(&self, cands: &[FnId]) -> Option<(Summary, Vec<FnId>)> {
+    fn merged_summary(&mut self, cands: &[FnId]) -> Option<(Summary, Vec<FnId>)> {
+        self.reading.extend(cands.iter().copied());
         let mut merged: Option<Summary> = None;
         let mut used = Vec::new();
         for c in cands {
