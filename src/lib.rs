@@ -81,7 +81,7 @@ struct CheckArgs {
     /// Print what the prefilter did to stderr
     #[arg(long, hide = true)]
     prefilter_stats: bool,
-    /// Number of parser threads [default: the number of CPUs]
+    /// Number of threads reading, searching and parsing files [default: the number of CPUs]
     #[arg(short, long, value_name = "N")]
     jobs: Option<usize>,
     /// Print the documentation of a lint and exit

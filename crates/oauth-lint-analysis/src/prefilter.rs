@@ -1264,6 +1264,12 @@ pub fn select(
     };
     d.stats.seeds = queue.len();
     let total: usize = inputs.iter().map(|f| f.text.len()).sum();
+    // Seeds that are most of the code already: no need to look for what else they need.
+    let seeded: usize = queue.iter().map(|&i| inputs[i].text.len()).sum();
+    if mode == Parse::Auto && !parse_everything && seeded * 2 >= total {
+        parse_everything = true;
+        queue = (0..n).collect();
+    }
     loop {
         let newly = d.parse(&queue, parse, &cx);
         if !parse_everything {
