@@ -1,13 +1,20 @@
 //! Discovery: which files to analyse, each with its crate and module path. Cargo packages come
 //! from `cargo metadata --no-deps` (which never resolves dependencies nor runs build scripts),
-//! then `mod` declarations are followed from each target root; plain directories are walked.
-//! Files are read once, here, and lowered right away so that the syn trees never outlive it.
+//! then `mod` declarations are followed from each target root, found by the light item scanner
+//! (`oauth_lint_analysis::scan`) so that following them needs no parse; plain directories are
+//! walked. Files are read once, here, on a pool of `jobs` threads with large stacks; the
+//! prefilter (`oauth_lint_analysis::prefilter`) then picks the files to parse, and they are
+//! lowered right away so that the syn trees never outlive their worker.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use oauth_lint_analysis::{FileIr, LoweredFile, lower_file};
+use oauth_lint_analysis::prefilter::{FileInput, FileStatus, Parse, Stats};
+use oauth_lint_analysis::{
+    ExchangeFact, FileIr, ItemScan, LoweredFile, Models, lower_file, scan_items,
+};
+use rayon::prelude::*;
 use serde::Deserialize;
 
 /// Parsing runs on threads with this much stack, for deeply nested but accepted files.
@@ -26,6 +33,8 @@ pub(crate) struct Selection {
     pub(crate) walk_only: bool,
     /// Files the configuration's `exclude` globs remove: never read.
     pub(crate) excluded: crate::config::Exclude,
+    /// Which files to parse (every file with `--strict` and `--prefilter off`).
+    pub(crate) parse: Parse,
 }
 
 /// A file that could not be analysed.
@@ -35,7 +44,8 @@ pub(crate) struct FileError {
     pub(crate) message: String,
 }
 
-/// An analysed file: where it is, its text (for rendering) and its lowered form.
+/// An analysed file: where it is and its text (for rendering; empty for a file that was not
+/// parsed, which holds no finding).
 pub(crate) struct Source {
     pub(crate) path: PathBuf,
     pub(crate) text: String,
@@ -49,6 +59,10 @@ pub(crate) struct Discovered {
     pub(crate) errors: Vec<FileError>,
     /// Messages for stderr that are not errors (a fallback to walking).
     pub(crate) warnings: Vec<String>,
+    /// The exchange facts with findings, from the analysis of `lowered`.
+    pub(crate) facts: Vec<ExchangeFact>,
+    /// What the prefilter did.
+    pub(crate) stats: Stats,
 }
 
 #[derive(Deserialize)]
@@ -80,9 +94,13 @@ struct CrateRoots {
     boundary: PathBuf,
     /// Walked crates list every file up front; cargo crates follow `mod` items.
     walked: bool,
+    /// The canonical path of a walked directory when the walk followed no link: its files'
+    /// canonical paths follow from it, which spares a `canonicalize` per file.
+    canonical: Option<PathBuf>,
 }
 
-pub(crate) fn discover(sel: &Selection) -> Discovered {
+/// Discovers, reads, selects, parses and analyses the files of `sel` with `models`.
+pub(crate) fn discover(sel: &Selection, models: &Models) -> Discovered {
     let mut out = Discovered::default();
     let mut crates = Vec::new();
     let paths = if sel.paths.is_empty() && sel.manifest_path.is_none() {
@@ -123,11 +141,23 @@ pub(crate) fn discover(sel: &Selection) -> Discovered {
                     roots: vec![path.clone()],
                     boundary,
                     walked: true,
+                    canonical: None,
                 });
             }
         }
     }
-    load_crates(&crates, sel, &mut out);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(sel.jobs.max(1))
+        .stack_size(PARSE_STACK)
+        .thread_name(|i| format!("oauth-lint-{i}"))
+        .build();
+    match pool {
+        Ok(pool) => pool.install(|| load_crates(&crates, sel, models, &mut out)),
+        Err(e) => out.errors.push(FileError {
+            path: PathBuf::from("."),
+            message: format!("internal error: could not start worker threads: {e}"),
+        }),
+    }
     out.errors.sort();
     out.errors.dedup();
     out
@@ -238,6 +268,7 @@ fn cargo_crates(
             roots,
             boundary: meta.workspace_root.clone(),
             walked: false,
+            canonical: None,
         });
     }
 }
@@ -250,6 +281,7 @@ fn walk_crate(dir: &Path, out: &mut Discovered) -> CrateRoots {
     let mut roots = Vec::new();
     let inside = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     let mut outside = Vec::new();
+    let mut followed = false;
     let is_rs = |p: &Path| p.extension().is_some_and(|x| x == "rs");
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(true)
@@ -263,6 +295,7 @@ fn walk_crate(dir: &Path, out: &mut Discovered) -> CrateRoots {
             if name.starts_with('.') || (e.file_type().is_dir() && name == "target") {
                 return false;
             }
+            followed |= e.path_is_symlink();
             let escapes = e.path_is_symlink()
                 && !std::fs::canonicalize(e.path()).is_ok_and(|t| t.starts_with(&inside));
             if escapes && (e.file_type().is_dir() || is_rs(e.path())) {
@@ -305,14 +338,18 @@ fn walk_crate(dir: &Path, out: &mut Discovered) -> CrateRoots {
             dir.display()
         ),
     }));
+    let name = std::fs::canonicalize(dir)
+        .ok()
+        .as_deref()
+        .map_or_else(|| crate_name_of(dir), crate_name_of);
     CrateRoots {
-        name: std::fs::canonicalize(dir)
-            .ok()
-            .as_deref()
-            .map_or_else(|| crate_name_of(dir), crate_name_of),
+        name,
         roots,
         boundary: dir.to_path_buf(),
         walked: true,
+        // Files reached through a followed link have other canonical paths than their place
+        // under `dir`: then each file is canonicalized on its own.
+        canonical: if followed { None } else { Some(inside) },
     }
 }
 
@@ -347,11 +384,32 @@ struct Job {
     mod_rs: bool,
 }
 
-type Parsed = Result<(String, FileIr), String>;
+/// A file read and accepted for analysis.
+struct Loaded {
+    job: Job,
+    text: String,
+    /// Its `mod` declarations and item names, for files of cargo crates that declare modules.
+    scan: Option<ItemScan>,
+}
 
-fn load_crates(crates: &[CrateRoots], sel: &Selection, out: &mut Discovered) {
-    let jobs = sel.jobs.max(1);
+/// A file's text and, for a cargo crate's file that declares modules, its item scan; or why
+/// it cannot be analysed.
+type ReadResult = Result<(String, Option<ItemScan>), String>;
+
+/// Whether `text` has the keyword `mod` followed by white space or a comment.
+fn declares_modules(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memmem::find_iter(bytes, b"mod").any(|i| {
+        (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'))
+            && bytes
+                .get(i + 3)
+                .is_some_and(|b| b.is_ascii_whitespace() || *b == b'/')
+    })
+}
+
+fn load_crates(crates: &[CrateRoots], sel: &Selection, models: &Models, out: &mut Discovered) {
     let mut seen = BTreeSet::new();
+    let mut files: Vec<Loaded> = Vec::new();
     for (id, krate) in crates.iter().enumerate() {
         let crate_id = u32::try_from(id).unwrap_or(u32::MAX);
         out.crate_names.push(krate.name.clone());
@@ -372,39 +430,50 @@ fn load_crates(crates: &[CrateRoots], sel: &Selection, out: &mut Discovered) {
             })
             .collect();
         while !level.is_empty() {
-            level.retain(|j| {
-                !sel.excluded.is_excluded(&j.path)
-                    && seen
-                        .insert(std::fs::canonicalize(&j.path).unwrap_or_else(|_| j.path.clone()))
-            });
-            let results = parse_all(&level, jobs);
+            level.retain(|j| !sel.excluded.is_excluded(&j.path));
+            let scan = !krate.walked;
+            let read: Vec<(PathBuf, ReadResult)> = level
+                .par_iter()
+                .map(|job| {
+                    let canonical = krate
+                        .canonical
+                        .as_ref()
+                        .zip(job.path.strip_prefix(&krate.boundary).ok())
+                        .map(|(root, rel)| root.join(rel))
+                        .or_else(|| std::fs::canonicalize(&job.path).ok())
+                        .unwrap_or_else(|| job.path.clone());
+                    let result = read_source(&job.path).map(|text| {
+                        let items = (scan && declares_modules(&text))
+                            .then(|| scan_items(&text, &job.module));
+                        (text, items)
+                    });
+                    (canonical, result)
+                })
+                .collect();
             let mut next = Vec::new();
-            for (job, result) in level.into_iter().zip(results) {
+            for (job, (canonical, result)) in level.into_iter().zip(read) {
+                if !seen.insert(canonical) {
+                    continue;
+                }
                 match result {
                     Err(message) => out.errors.push(FileError {
                         path: job.path,
                         message,
                     }),
-                    Ok((text, ir)) => {
-                        if !krate.walked {
-                            for m in &ir.mods {
-                                match child_module(&job, m, &boundary) {
-                                    Ok(children) => next.extend(children),
-                                    Err(message) => out.errors.push(FileError {
-                                        path: job.path.clone(),
-                                        message,
-                                    }),
-                                }
+                    Ok((text, items)) => {
+                        for m in items.iter().flat_map(|s| &s.mods) {
+                            match child_module(&job, m, &boundary) {
+                                Ok(children) => next.extend(children),
+                                Err(message) => out.errors.push(FileError {
+                                    path: job.path.clone(),
+                                    message,
+                                }),
                             }
                         }
-                        out.sources.push(Source {
-                            path: job.path,
+                        files.push(Loaded {
+                            job,
                             text,
-                        });
-                        out.lowered.push(LoweredFile {
-                            crate_id: job.crate_id,
-                            module: job.module,
-                            ir,
+                            scan: items,
                         });
                     }
                 }
@@ -412,6 +481,39 @@ fn load_crates(crates: &[CrateRoots], sel: &Selection, out: &mut Discovered) {
             level = next;
         }
     }
+    let inputs: Vec<FileInput<'_>> = files
+        .iter()
+        .map(|f| FileInput {
+            crate_id: f.job.crate_id,
+            module: &f.job.module,
+            text: &f.text,
+            scan: f.scan.as_ref(),
+        })
+        .collect();
+    let parse = |i: usize| parse_source(&files[i].text, &files[i].job.module);
+    let selected =
+        oauth_lint_analysis::select(&inputs, &out.crate_names, models, sel.parse, &parse);
+    drop(inputs);
+    let mut status = selected.status;
+    for (i, f) in files.into_iter().enumerate() {
+        match std::mem::replace(&mut status[i], FileStatus::Skipped) {
+            FileStatus::Failed(message) => out.errors.push(FileError {
+                path: f.job.path,
+                message,
+            }),
+            FileStatus::Parsed => out.sources.push(Source {
+                path: f.job.path,
+                text: f.text,
+            }),
+            FileStatus::Skipped => out.sources.push(Source {
+                path: f.job.path,
+                text: String::new(),
+            }),
+        }
+    }
+    out.lowered = selected.lowered;
+    out.facts = selected.facts;
+    out.stats = selected.stats;
 }
 
 fn child_module(
@@ -490,73 +592,30 @@ fn child_module(
     Ok(jobs)
 }
 
-/// Reads and lowers files on `jobs` threads with large stacks; results keep the input order.
-fn parse_all(jobs_in: &[Job], jobs: usize) -> Vec<Parsed> {
-    let n = jobs.min(jobs_in.len()).max(1);
-    let chunk = jobs_in.len().div_ceil(n).max(1);
-    let mut results: BTreeMap<usize, Vec<Parsed>> = BTreeMap::new();
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs_in
-            .chunks(chunk)
-            .enumerate()
-            .map(|(i, slice)| {
-                let builder = std::thread::Builder::new()
-                    .name(format!("oauth-lint-parse-{i}"))
-                    .stack_size(PARSE_STACK);
-                (
-                    i,
-                    slice,
-                    builder.spawn_scoped(scope, move || {
-                        slice.iter().map(read_and_lower).collect::<Vec<_>>()
-                    }),
-                )
-            })
-            .collect();
-        for (i, slice, handle) in handles {
-            let parsed = match handle {
-                Ok(h) => h.join().unwrap_or_else(|_| {
-                    slice
-                        .iter()
-                        .map(|_| Err("internal error: the parser thread panicked".to_string()))
-                        .collect()
-                }),
-                Err(e) => slice
-                    .iter()
-                    .map(|_| {
-                        Err(format!(
-                            "internal error: could not start a parser thread: {e}"
-                        ))
-                    })
-                    .collect(),
-            };
-            results.insert(i, parsed);
-        }
-    });
-    results.into_values().flatten().collect()
-}
-
 /// Files read so far in this process, for the progress line.
 pub(crate) static FILES_READ: std::sync::atomic::AtomicUsize =
     std::sync::atomic::AtomicUsize::new(0);
 
-fn read_and_lower(job: &Job) -> Parsed {
+/// Reads a file; refuses one that is not a regular file or not UTF-8.
+fn read_source(path: &Path) -> Result<String, String> {
     FILES_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     // Opening a FIFO would wait for a writer forever.
-    if std::fs::metadata(&job.path).is_ok_and(|m| !m.is_file()) {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
         return Err("could not read: not a regular file".into());
     }
-    let bytes = std::fs::read(&job.path).map_err(|e| format!("could not read: {e}"))?;
+    let bytes = std::fs::read(path).map_err(|e| format!("could not read: {e}"))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         format!(
             "could not read: not valid UTF-8 (invalid byte at offset {})",
             e.utf8_error().valid_up_to()
         )
     })?;
-    match lower_file(&text, &job.module) {
-        Ok(ir) => Ok((text, ir)),
-        Err(e) => Err(format!(
-            "could not parse: {}:{}: {}",
-            e.line, e.col, e.message
-        )),
-    }
+    Ok(text)
+}
+
+/// Parses and lowers one file (on a worker thread with a large stack); files nested too deep
+/// for the parser's stack are refused by `lower_file` before parsing.
+fn parse_source(text: &str, module: &[String]) -> Result<FileIr, String> {
+    lower_file(text, module)
+        .map_err(|e| format!("could not parse: {}:{}: {}", e.line, e.col, e.message))
 }

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use codespan_reporting::term::termcolor::ColorChoice;
-use oauth_lint_analysis::Models;
+use oauth_lint_analysis::{Models, Parse};
 use oauth_lint_lints::Level;
 
 #[derive(Parser, Debug)]
@@ -73,10 +73,21 @@ struct CheckArgs {
     /// Exclude package(s) with --workspace
     #[arg(long, value_name = "SPEC")]
     exclude: Vec<String>,
-    /// Files that cannot be read or parsed make the run fail (exit code 2)
+    /// Files that cannot be read or parsed make the run fail (exit code 2); every file is
+    /// parsed, not only those that can matter
     #[arg(long)]
     strict: bool,
-    /// Number of parser threads [default: the number of CPUs]
+    /// Which files to parse: only those that can matter (`on`), those unless they are most of
+    /// the code anyway (`auto`), or every file (`off`; for comparisons)
+    #[arg(long, hide = true, value_enum, default_value_t = PrefilterArg::Auto)]
+    prefilter: PrefilterArg,
+    /// The same as `--prefilter off`
+    #[arg(long, hide = true)]
+    no_prefilter: bool,
+    /// Print what the prefilter did to stderr
+    #[arg(long, hide = true)]
+    prefilter_stats: bool,
+    /// Number of threads reading, searching and parsing files [default: the number of CPUs]
     #[arg(short, long, value_name = "N")]
     jobs: Option<usize>,
     /// Print the documentation of a lint and exit
@@ -137,6 +148,13 @@ enum Format {
 enum ListFormat {
     Human,
     Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum PrefilterArg {
+    On,
+    Auto,
+    Off,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -385,17 +403,29 @@ fn check(args: &CheckArgs, levels: &Levels, config: config::Config) -> i32 {
         jobs,
         walk_only: false,
         excluded: exclude,
+        parse: match args.prefilter {
+            PrefilterArg::Off => Parse::Everything,
+            _ if args.strict || args.no_prefilter => Parse::Everything,
+            PrefilterArg::On => Parse::OnDemand,
+            PrefilterArg::Auto => Parse::Auto,
+        },
     };
     let mut progress = progress::Progress::start(args.quiet);
-    let found = discover::discover(&selection);
+    let found = discover::discover(&selection, &models);
     progress.phase(progress::Phase::Analysing);
-    let facts = oauth_lint_analysis::analyze(&found.lowered, &found.crate_names, &models);
-    let applied = suppress::apply(oauth_lint_lints::check(&facts), &found, &|lint| {
+    let applied = suppress::apply(oauth_lint_lints::check(&found.facts), &found, &|lint| {
         levels.of(lint) != Level::Allow
     });
     progress.finish();
     for w in &found.warnings {
         eprintln!("warning: {w}");
+    }
+    if args.prefilter_stats {
+        let s = &found.stats;
+        eprintln!(
+            "prefilter: {} files, {} seeds, {} parsed, {} scanned, {} relevant functions, {} analyses",
+            s.files, s.seeds, s.parsed, s.scanned, s.relevant, s.analyses
+        );
     }
     let findings: Vec<_> = applied
         .kept
@@ -527,18 +557,16 @@ fn analyze_walk(
         walk_only: true,
         ..discover::Selection::default()
     };
-    let found = discover::discover(&selection);
-    Ok(report_at_default_levels(found, &models, enabled))
+    let found = discover::discover(&selection, &models);
+    Ok(report_at_default_levels(found, enabled))
 }
 
 /// Dataflow, lints and suppressions over discovered files, every lint at its default level and
 /// the `enabled` ones at least `warn`.
 fn report_at_default_levels(
     found: discover::Discovered,
-    models: &Models,
     enabled: &[&str],
 ) -> (report::Report, discover::Discovered) {
-    let facts = oauth_lint_analysis::analyze(&found.lowered, &found.crate_names, models);
     let default = |lint: &str| {
         let level = oauth_lint_lints::lint(lint).map_or(Level::Allow, |l| l.default_level);
         if enabled.contains(&lint) {
@@ -547,7 +575,7 @@ fn report_at_default_levels(
             level
         }
     };
-    let applied = suppress::apply(oauth_lint_lints::check(&facts), &found, &|lint| {
+    let applied = suppress::apply(oauth_lint_lints::check(&found.facts), &found, &|lint| {
         default(lint) != Level::Allow
     });
     let findings: Vec<_> = applied
@@ -611,7 +639,8 @@ pub fn analyze_sources(sources: &[(&str, &str)]) -> Result<(String, String), Str
             }),
         }
     }
-    let (report, found) = report_at_default_levels(found, &models, &[]);
+    found.facts = oauth_lint_analysis::analyze(&found.lowered, &found.crate_names, &models);
+    let (report, found) = report_at_default_levels(found, &[]);
     let mut human = codespan_reporting::term::termcolor::NoColor::new(Vec::new());
     output::human::render(&report, &found.sources, &mut human).map_err(|e| e.to_string())?;
     let human = String::from_utf8_lossy(&human.into_inner()).into_owned();

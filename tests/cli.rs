@@ -10,6 +10,7 @@
 mod common;
 
 use common::{oauth_lint, stderr, stdout};
+use std::fmt::Write;
 
 use std::process::Command;
 
@@ -319,6 +320,48 @@ fn bad_files_are_reported_and_the_run_goes_on() {
     assert_eq!(only_errors.status.code(), Some(0));
     let strict = oauth_lint(dir.path(), &["check", "broken.rs", "--strict"]);
     assert_eq!(strict.status.code(), Some(2));
+}
+
+#[test]
+fn files_that_cannot_matter_are_not_parsed_unless_strict() {
+    // A syntax error in a file without any OAuth in it: with the prefilter on (as it is for
+    // large workspaces), it is not parsed, so it is not reported; `--strict` parses every file.
+    let dir = tempfile::tempdir().unwrap();
+    let mut unrelated = String::from("fn broken() {\n    let x = ;\n}\n");
+    for i in 0..200 {
+        let _ = writeln!(unrelated, "pub fn f{i}(v: u32) -> u32 {{ v + {i} }}");
+    }
+    std::fs::write(dir.path().join("unrelated.rs"), unrelated).unwrap();
+    std::fs::write(
+        dir.path().join("retry.rs"),
+        "async fn f(client: C, http: H, code: String) {\n    for _ in 0..3 {\n        let _ = client.exchange_code(AuthorizationCode::new(code.clone())).request_async(&http).await;\n    }\n}\n",
+    )
+    .unwrap();
+    let o = oauth_lint(
+        dir.path(),
+        &["check", ".", "--format", "json", "--prefilter", "on"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["errors"], serde_json::json!([]));
+    assert_eq!(doc["summary"]["files"], 2);
+    assert_eq!(doc["findings"][0]["file"], "retry.rs");
+    let strict = oauth_lint(
+        dir.path(),
+        &[
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--prefilter",
+            "on",
+            "--strict",
+        ],
+    );
+    assert_eq!(strict.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_slice(&strict.stdout).unwrap();
+    assert_eq!(doc["errors"][0]["file"], "unrelated.rs");
+    assert_eq!(doc["findings"][0]["file"], "retry.rs");
 }
 
 #[test]

@@ -399,6 +399,8 @@ pub(crate) struct Engine<'a> {
     handler_params: BTreeMap<FnId, BTreeSet<usize>>,
     guards: Vec<GuardFact>,
     guard_ids: BTreeMap<GuardFact, u32>,
+    /// The functions whose summaries the analysis under way has looked up.
+    reading: BTreeSet<FnId>,
 }
 
 impl<'a> Engine<'a> {
@@ -416,21 +418,47 @@ impl<'a> Engine<'a> {
             sites: Vec::new(),
             site_ids: BTreeMap::new(),
             reporting: false,
+            reading: BTreeSet::new(),
         }
     }
 
     /// Runs rounds to a fixed point, then a reporting round, and returns the exchange facts.
     pub(crate) fn run(mut self) -> Vec<ExchangeFact> {
+        self.summarize();
+        self.report()
+    }
+
+    /// Recomputes every function's summary in rounds until nothing changes (at most
+    /// `MAX_ROUNDS`). A function is analysed again only when a summary it looked up changed
+    /// since its last analysis: with the same inputs, an analysis gives the same summary and
+    /// interns no new origin, so skipping it changes nothing but the time.
+    pub(crate) fn summarize(&mut self) {
         let fns = self.index.all_fns();
+        // A clock of analyses: when each function was last analysed (and what it read), and
+        // when each summary last changed.
+        let mut clock = 0usize;
+        let mut analysed: BTreeMap<FnId, (usize, BTreeSet<FnId>)> = BTreeMap::new();
+        let mut changed_at: BTreeMap<FnId, usize> = BTreeMap::new();
         for _ in 0..MAX_ROUNDS {
             let mut changed = false;
             for &f in &fns {
+                if let Some((at, read)) = analysed.get(&f)
+                    && read
+                        .iter()
+                        .all(|d| changed_at.get(d).is_none_or(|c| c < at))
+                {
+                    continue;
+                }
+                clock += 1;
+                self.reading.clear();
                 let mut summary = self.analyze_fn(f);
+                analysed.insert(f, (clock, std::mem::take(&mut self.reading)));
                 if let Some(old) = self.summaries.get(&f) {
                     summary = summary.widened(old);
                 }
                 if self.summaries.get(&f) != Some(&summary) {
                     changed = true;
+                    changed_at.insert(f, clock);
                     self.summaries.insert(f, summary);
                 }
             }
@@ -438,6 +466,11 @@ impl<'a> Engine<'a> {
                 break;
             }
         }
+    }
+
+    /// The reporting round, after `summarize`: the exchange facts with findings.
+    pub(crate) fn report(mut self) -> Vec<ExchangeFact> {
+        let fns = self.index.all_fns();
         self.reporting = true;
         self.sites.clear();
         self.site_ids.clear();
@@ -447,6 +480,17 @@ impl<'a> Engine<'a> {
         self.sites
             .into_iter()
             .filter(ExchangeFact::has_findings)
+            .collect()
+    }
+
+    /// Functions whose summary can create an exchange site in their callers: a parameter that
+    /// reaches an exchange, or a returned pending request, HTTP request or form body. A caller
+    /// of one of them may hold an exchange that nothing else in its file announces.
+    pub(crate) fn exporters(&self) -> Vec<FnId> {
+        self.summaries
+            .iter()
+            .filter(|(_, s)| !s.exchange_params.is_empty() || carries_request(&s.returns, 0))
+            .map(|(f, _)| *f)
             .collect()
     }
 
@@ -1740,7 +1784,8 @@ impl<'a> Engine<'a> {
     }
 
     /// The summaries of the project's functions `cands`, merged.
-    fn merged_summary(&self, cands: &[FnId]) -> Option<(Summary, Vec<FnId>)> {
+    fn merged_summary(&mut self, cands: &[FnId]) -> Option<(Summary, Vec<FnId>)> {
+        self.reading.extend(cands.iter().copied());
         let mut merged: Option<Summary> = None;
         let mut used = Vec::new();
         for c in cands {
@@ -3027,6 +3072,15 @@ impl<'a> Engine<'a> {
         v.results.insert(site);
         v
     }
+}
+
+/// Whether a value holds (at any field depth) a pending token request, an HTTP request or a
+/// form body: what an exchange is made of.
+fn carries_request(v: &Val, depth: usize) -> bool {
+    v.pending.is_some()
+        || v.http.is_some()
+        || v.body.is_some()
+        || (depth <= MAX_VAL_DEPTH && v.fields.values().any(|f| carries_request(f, depth + 1)))
 }
 
 /// What a closure boundary wraps.

@@ -15,7 +15,7 @@ pub struct FnId {
     pub idx: u32,
 }
 
-const MAX_METHOD_CANDIDATES: usize = 4;
+pub(crate) const MAX_METHOD_CANDIDATES: usize = 4;
 
 /// alias -> path, for one module of one file.
 type UseMap<'a> = BTreeMap<&'a str, &'a [String]>;

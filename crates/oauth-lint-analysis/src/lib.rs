@@ -1,15 +1,19 @@
 //! oauth-lint's analysis: sources in memory to facts about OAuth2 authorization-code values.
 //!
 //! It owns parsing and lowering (`lower`), the API models (`models`), the crate index and name
-//! resolution (`index`) and the code-value dataflow (`dataflow`), and returns plain data
-//! (`facts`). Invariants: no file system, environment, clock or stdout access; no panics on any
-//! input; recursion is bounded (`lower_file` refuses files nested deeper than `MAX_NESTING`,
-//! lowering keeps at most `MAX_DEPTH` levels); syn and proc-macro2 types never leave `lower`.
+//! resolution (`index`), the code-value dataflow (`dataflow`), the light item scanner (`scan`)
+//! and the choice of the files worth parsing (`prefilter`), and returns plain data (`facts`).
+//! Invariants: no file system, environment, clock or stdout access (work is spread over the
+//! caller's rayon pool); no panics on any input; recursion is bounded (`lower_file` refuses
+//! files nested deeper than `MAX_NESTING`, lowering keeps at most `MAX_DEPTH` levels); syn and
+//! proc-macro2 types never leave `lower`.
 
 pub mod facts;
 pub mod ir;
 pub mod lower;
 pub mod models;
+pub mod prefilter;
+pub mod scan;
 
 mod callbacks;
 mod dataflow;
@@ -25,6 +29,8 @@ pub use index::FnId;
 pub use ir::{FileId, FileIr, Span};
 pub use lower::{ParseError, lower_file};
 pub use models::{ModelError, ModelFile, Models};
+pub use prefilter::{FileInput, FileStatus, Parse, Selected, Vocabulary, select};
+pub use scan::{DefKind, ItemScan, scan_items};
 
 /// A lowered file and where it sits: its crate and its module path in that crate.
 #[derive(Debug)]
