@@ -48,11 +48,32 @@ pub(crate) fn handler_params(
         .flat_map(|h| h.state_types.iter().map(String::as_str))
         .chain(models.session_types.iter().map(String::as_str))
         .collect();
+    // The names a routing call can have, to skip every other call before resolving it.
+    let route_names: BTreeSet<&str> = models
+        .handlers
+        .iter()
+        .flat_map(|h| {
+            h.route_functions
+                .iter()
+                .map(|r| r.rsplit("::").next().unwrap_or(r))
+                .chain(h.route_methods.iter().map(String::as_str))
+        })
+        .collect();
     let mut routed: BTreeSet<FnId> = BTreeSet::new();
     for f in index.all_fns() {
         let def = index.fn_def(f);
         walk_block(&def.body, 0, &mut |e| {
-            route_target(index, models, f, e, &mut routed);
+            let name = match e {
+                Expr::Call { callee, .. } => match &**callee {
+                    Expr::Path { segs, .. } => segs.last().map(String::as_str),
+                    _ => None,
+                },
+                Expr::Method { method, .. } => Some(method.as_str()),
+                _ => None,
+            };
+            if name.is_some_and(|n| route_names.contains(n)) {
+                route_target(index, models, f, e, &mut routed);
+            }
         });
     }
     let mut out = BTreeMap::new();

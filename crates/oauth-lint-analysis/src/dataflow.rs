@@ -14,6 +14,7 @@
 //! a retry API. Rounds are capped, so recursion and cycles terminate.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use crate::facts::{
     CallbackFact, ExchangeFact, GuardFact, HandlerKind, Loc, PersistentFact, RetryFact, RetryKind,
@@ -391,6 +392,8 @@ pub(crate) struct Engine<'a> {
     models: &'a Models,
     origins: Vec<Origin>,
     origin_ids: BTreeMap<Origin, u32>,
+    /// The closures of each function's body by id, collected once.
+    closure_maps: BTreeMap<FnId, Rc<ClosureMap<'a>>>,
     summaries: BTreeMap<FnId, Summary>,
     sites: Vec<ExchangeFact>,
     site_ids: BTreeMap<Loc, u32>,
@@ -414,6 +417,7 @@ impl<'a> Engine<'a> {
             models,
             origins: Vec::new(),
             origin_ids: BTreeMap::new(),
+            closure_maps: BTreeMap::new(),
             summaries: BTreeMap::new(),
             sites: Vec::new(),
             site_ids: BTreeMap::new(),
@@ -541,7 +545,11 @@ impl<'a> Engine<'a> {
             def,
             ctxs: Vec::new(),
             summary: Summary::default(),
-            closures: BTreeMap::new(),
+            closures: Rc::clone(self.closure_maps.entry(f).or_insert_with(|| {
+                let mut map = BTreeMap::new();
+                collect_closures(&def.body, &mut map);
+                Rc::new(map)
+            })),
             pending_closures: BTreeMap::new(),
             closure_nesting: 0,
             eval_depth: 0,
@@ -549,7 +557,6 @@ impl<'a> Engine<'a> {
             ok_exit: None,
             via_summary: false,
         };
-        collect_closures(&def.body, &mut cx.closures);
         let mut st = State::new();
         for (i, p) in def.params.iter().enumerate() {
             let origin = Origin {
@@ -3101,7 +3108,7 @@ struct FnCx<'a> {
     def: &'a FnDef,
     ctxs: Vec<Ctx>,
     summary: Summary,
-    closures: BTreeMap<u32, (Span, &'a [Pat], &'a Expr)>,
+    closures: Rc<ClosureMap<'a>>,
     pending_closures: BTreeMap<u32, State>,
     closure_nesting: usize,
     eval_depth: u32,
@@ -3478,7 +3485,10 @@ fn keyword_span(span: Span, kind: LoopKind) -> Span {
 }
 
 /// Indexes every closure of a body by id.
-fn collect_closures<'a>(block: &'a Block, out: &mut BTreeMap<u32, (Span, &'a [Pat], &'a Expr)>) {
+/// A function body's closures by id: span, parameters, body.
+type ClosureMap<'a> = BTreeMap<u32, (Span, &'a [Pat], &'a Expr)>;
+
+fn collect_closures<'a>(block: &'a Block, out: &mut ClosureMap<'a>) {
     for stmt in &block.stmts {
         match stmt {
             Stmt::Let { init, els, .. } => {
