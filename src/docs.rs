@@ -15,12 +15,24 @@ pub static LINT_DOCS: &[(&str, &str)] = &[
         include_str!("../lints/persistent_authorization_code.md"),
     ),
     (
+        "redirect_uri_mismatch",
+        include_str!("../lints/redirect_uri_mismatch.md"),
+    ),
+    (
         "unguarded_callback_exchange",
         include_str!("../lints/unguarded_callback_exchange.md"),
     ),
     (
         "racy_exchange_guard",
         include_str!("../lints/racy_exchange_guard.md"),
+    ),
+    (
+        "uncached_token_exchange",
+        include_str!("../lints/uncached_token_exchange.md"),
+    ),
+    (
+        "discarded_refresh_token",
+        include_str!("../lints/discarded_refresh_token.md"),
     ),
     (
         "unverified_callback_state",
@@ -76,6 +88,8 @@ pub static API_MODELS: &[(&str, &str)] = &[
     ("sessions.toml", include_str!("../lints/apis/sessions.toml")),
     ("redis.toml", include_str!("../lints/apis/redis.toml")),
     ("sql.toml", include_str!("../lints/apis/sql.toml")),
+    ("tokens.toml", include_str!("../lints/apis/tokens.toml")),
+    ("stores.toml", include_str!("../lints/apis/stores.toml")),
 ];
 
 pub fn lint_doc(name: &str) -> Option<&'static str> {

@@ -16,6 +16,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
+// Token responses and redirect URIs: hooks called from this interpreter, kept apart.
+#[path = "tokens.rs"]
+mod tokens;
+
 use crate::facts::{
     CallbackFact, ExchangeFact, GuardFact, HandlerKind, Loc, PersistentFact, RetryFact, RetryKind,
     SourceKind,
@@ -63,6 +67,8 @@ enum OriginKind {
     LoopItem,
     /// The counter of `for i in a..b`.
     Counter,
+    /// The token response of the exchange at `label`; `path` names the part.
+    Response,
 }
 
 /// Where a value comes from. `at` is its identity (two values with the same origin hold the same
@@ -137,6 +143,8 @@ struct Val {
     path_tail: Option<String>,
     /// A guard that counts only if this value decides a condition (`set.insert(k)`'s `bool`).
     guard: Option<u32>,
+    /// Redirect URIs and container freshness (`tokens`).
+    tok: Option<Box<tokens::TokVal>>,
 }
 
 impl Val {
@@ -190,6 +198,7 @@ impl Val {
         if self.guard.is_none() {
             self.guard = other.guard;
         }
+        tokens::join_tok(&mut self.tok, other.tok.as_deref());
     }
 
     /// Drops known fields below `depth` levels (their origins stay).
@@ -345,6 +354,8 @@ pub(crate) struct Summary {
     exit_guards: BTreeSet<u32>,
     /// Parameters (and field paths) compared or looked up: where a caller's `state` is verified.
     checks: BTreeSet<(usize, Vec<String>)>,
+    /// Parameters (and one field or part of them) stored or used to sign in (`tokens`).
+    tokens: BTreeSet<(usize, String, tokens::Use)>,
 }
 
 impl Summary {
@@ -358,6 +369,7 @@ impl Summary {
         self.repeats.extend(old.repeats.iter().copied());
         self.post_guards.extend(old.post_guards.iter().copied());
         self.checks.extend(old.checks.iter().cloned());
+        self.tokens.extend(old.tokens.iter().cloned());
         let mut returns = old.returns.clone();
         returns.join_with(&self.returns);
         returns.truncate(MAX_SUMMARY_DEPTH);
@@ -404,6 +416,8 @@ pub(crate) struct Engine<'a> {
     guard_ids: BTreeMap<GuardFact, u32>,
     /// The functions whose summaries the analysis under way has looked up.
     reading: BTreeSet<FnId>,
+    /// What the reporting round learns about token responses and redirect URIs.
+    tok: tokens::Tables,
 }
 
 impl<'a> Engine<'a> {
@@ -413,6 +427,7 @@ impl<'a> Engine<'a> {
             handler_params,
             guards: Vec::new(),
             guard_ids: BTreeMap::new(),
+            tok: tokens::Tables::default(),
             index,
             models,
             origins: Vec::new(),
@@ -481,6 +496,7 @@ impl<'a> Engine<'a> {
         for &f in &fns {
             self.analyze_fn(f);
         }
+        self.attach_token_facts();
         self.sites
             .into_iter()
             .filter(ExchangeFact::has_findings)
@@ -605,6 +621,7 @@ impl<'a> Engine<'a> {
                 self.run_closure(&mut cx, id, &[], None, &mut snapshot);
             }
         }
+        self.token_returns(&cx, &mut returns);
         returns.results.clear();
         returns.test = None;
         returns.closure = None;
@@ -1043,9 +1060,15 @@ impl<'a> Engine<'a> {
                 return Val::default();
             }
             last = match stmt {
-                Stmt::Let { pat, init, els, .. } => {
+                Stmt::Let {
+                    pat,
+                    init,
+                    els,
+                    span,
+                } => {
                     if let Some(init) = init {
                         let v = self.eval(cx, init, st);
+                        self.token_let(cx, pat, *span, &v);
                         if let Some(els) = els {
                             let mut else_st = st.clone();
                             self.eval_block(cx, els, &mut else_st);
@@ -1131,6 +1154,7 @@ impl<'a> Engine<'a> {
             Expr::Str { span, value } => {
                 let mut v = self.new_val(cx, OriginKind::Literal, *span, None);
                 v.lit = Some(value.clone());
+                self.token_text(cx, Loc::new(cx.file, *span), value, &mut v);
                 if self.models.is_token_url(value) {
                     v.body = Some(Box::new(Body {
                         token_url: true,
@@ -1319,6 +1343,7 @@ impl<'a> Engine<'a> {
             }
             Expr::Assign { target, value, .. } => {
                 let v = self.eval(cx, value, st);
+                self.token_assign(cx, target, &v, st);
                 self.assign(cx, target, v, st);
                 Val::default()
             }
@@ -1333,6 +1358,7 @@ impl<'a> Engine<'a> {
                 let variant = path.last().map_or("", String::as_str);
                 for (name, fe) in fields {
                     let fv = self.eval(cx, fe, st);
+                    self.token_field(cx, name, fe.span(), &fv, &mut v);
                     match name.as_str() {
                         "grant_type" => classify_grant(&fv, &mut body),
                         "code" => body.code = Some(Box::new(fv.clone())),
@@ -1372,6 +1398,7 @@ impl<'a> Engine<'a> {
                         v.body = Some(Box::new(body));
                     }
                 }
+                self.token_pair(cx, elems, &vals, &mut v);
                 for (i, ev) in vals.into_iter().enumerate() {
                     v.fields.insert(i.to_string(), ev);
                 }
@@ -1470,6 +1497,7 @@ impl<'a> Engine<'a> {
                             ..Body::default()
                         }));
                     }
+                    self.token_text(cx, loc, &lit, &mut v);
                     v.lit = Some(lit);
                 }
                 return v;
@@ -2055,6 +2083,21 @@ impl<'a> Engine<'a> {
         args: &'a [Expr],
         st: &mut State,
     ) -> Val {
+        let mut argv = Vec::new();
+        let mut v = self.eval_call_inner(cx, span, callee, args, &mut argv, st);
+        self.token_call(cx, callee, args, &argv, &mut v);
+        v
+    }
+
+    fn eval_call_inner(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        span: Span,
+        callee: &'a Expr,
+        args: &'a [Expr],
+        argv_out: &mut Vec<Val>,
+        st: &mut State,
+    ) -> Val {
         let Expr::Path { segs, span: cspan } = callee else {
             let c = self.eval(cx, callee, st);
             let argv = self.eval_args(cx, args, st);
@@ -2064,6 +2107,9 @@ impl<'a> Engine<'a> {
             return self.unknown(cx, span);
         };
         let argv = self.eval_args(cx, args, st);
+        if self.token_wants_args(cx, "", &argv) {
+            argv_out.clone_from(&argv);
+        }
         // Calling a local closure or a closure parameter.
         if segs.len() == 1
             && let Some(v) = st.env.get(&segs[0]).cloned()
@@ -2352,6 +2398,36 @@ impl<'a> Engine<'a> {
         st: &mut State,
     ) -> Val {
         let recv = self.eval(cx, receiver, st);
+        // The token hooks see the receiver and arguments only when they can matter: cloning
+        // every call's values would double the interpreter's time.
+        let saved = self.token_wants(cx, method, &recv).then(|| recv.clone());
+        let mut argv = Vec::new();
+        let mut v = self.eval_method_inner(
+            cx, span, name_span, receiver, method, args, recv, &mut argv, st,
+        );
+        let recv = saved.unwrap_or_default();
+        self.token_method(
+            cx, name_span, receiver, method, args, &recv, &argv, &mut v, st,
+        );
+        v
+    }
+
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "a method call has this many parts"
+    )]
+    fn eval_method_inner(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        span: Span,
+        name_span: Span,
+        receiver: &'a Expr,
+        method: &str,
+        args: &'a [Expr],
+        recv: Val,
+        argv_out: &mut Vec<Val>,
+        st: &mut State,
+    ) -> Val {
         // A single-flight guard runs its argument once: it dominates an exchange inside it.
         if let Some(rule) = self
             .models
@@ -2370,6 +2446,9 @@ impl<'a> Engine<'a> {
             st.guards.insert(g);
         }
         let argv = self.eval_args(cx, args, st);
+        if self.token_wants_args(cx, method, &argv) {
+            argv_out.clone_from(&argv);
+        }
 
         // The project's own methods.
         let cands = self.index.resolve_method(cx.fid, method, argv.len());
@@ -2835,11 +2914,13 @@ impl<'a> Engine<'a> {
                             v.origins.extend(var.origins.iter().copied());
                         }
                     }
+                    self.token_format(cx, span, t, &positional, &mut v, st);
                 }
                 v
             }
             MacroKind::Exprs(es) => {
                 let vals: Vec<Val> = es.iter().map(|e| self.eval(cx, e, st)).collect();
+                self.token_macro(cx, span, path, es, &vals);
                 // `ensure!(set.insert(k), ..)`: the result decides.
                 if matches!(last, "ensure" | "assert")
                     && let Some(g) = vals.first().and_then(|v| v.guard)
@@ -2892,6 +2973,9 @@ impl<'a> Engine<'a> {
                 let mut body = Body::default();
                 for (k, fj) in fields {
                     let fv = self.eval_json(cx, fj, st);
+                    if let JsonValue::Expr(e) = fj {
+                        self.token_field(cx, k, e.span(), &fv, &mut v);
+                    }
                     match k.as_str() {
                         "grant_type" => classify_grant(&fv, &mut body),
                         "code" => body.code = Some(Box::new(fv.clone())),
@@ -3077,6 +3161,7 @@ impl<'a> Engine<'a> {
         );
         let mut v = self.unknown(cx, call_span);
         v.results.insert(site);
+        self.token_exchange(cx, site, anchor, &mut v);
         v
     }
 }

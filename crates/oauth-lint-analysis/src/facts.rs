@@ -102,6 +102,75 @@ pub struct CallbackFact {
     pub serving_loop: Option<Loc>,
 }
 
+/// A part of a token response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TokenPart {
+    /// The whole response (or a value the project's code made from it, such as a struct).
+    Whole,
+    Access,
+    Refresh,
+    Id,
+    /// Another field: `expires_in()`, `scopes()`.
+    Other,
+}
+
+/// Where part of a token response is kept: stored or returned.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TokenKeep {
+    pub part: TokenPart,
+    pub loc: Loc,
+    /// How, for labels: "stored in the session", "returned".
+    pub how: String,
+}
+
+/// What happens to the token response of an exchange.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TokenFact {
+    /// The function that makes the exchange (its name).
+    pub function: Option<Loc>,
+    /// Parts stored (session, database, cache, field, file, keyring, library cache).
+    pub stored: Vec<TokenKeep>,
+    /// Parts returned to the caller.
+    pub returned: Vec<TokenKeep>,
+    /// The whole response went somewhere oauth-lint cannot follow.
+    pub escaped: bool,
+    /// The response was used to learn who the user is (a user-info request, ID-token claims).
+    pub signin: bool,
+    /// Bound to `_` or a `_name`.
+    pub dropped: Option<Loc>,
+    /// The library keeps the tokens (a token cache).
+    pub library_keeps: bool,
+    /// The configuration says this provider issues no refresh token.
+    pub no_refresh_token: bool,
+}
+
+impl TokenFact {
+    /// What is kept: stored and returned parts (a response returned to one of the project's
+    /// functions is judged again at that call, which is an exchange site of its own).
+    pub fn kept(&self) -> impl Iterator<Item = &TokenKeep> {
+        self.stored.iter().chain(&self.returned)
+    }
+
+    /// Whether a part (or the whole response) is kept.
+    pub fn keeps(&self, part: TokenPart) -> bool {
+        self.kept().any(|k| k.part == part)
+    }
+
+    pub fn keeps_anything(&self) -> bool {
+        self.kept().next().is_some()
+    }
+}
+
+/// The redirect URI of a token request that no authorization URL of the crate uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RedirectMismatch {
+    /// The URI the token request sends, and where it is written.
+    pub exchange_uri: String,
+    pub exchange_at: Loc,
+    /// The URIs the authorization URLs are built with, and where.
+    pub authorize: Vec<(String, Loc)>,
+}
+
 /// One exchange site and everything known about it.
 #[derive(Clone, Debug)]
 pub struct ExchangeFact {
@@ -118,6 +187,10 @@ pub struct ExchangeFact {
     pub code_origin: Option<Loc>,
     /// When a callback handler exchanges a code it received from the request.
     pub callback: Option<CallbackFact>,
+    /// What happens to the token response.
+    pub token: Option<TokenFact>,
+    /// The redirect URI sent with the token request differs from the authorization URL's.
+    pub redirect_mismatch: Option<RedirectMismatch>,
 }
 
 impl ExchangeFact {
@@ -131,6 +204,8 @@ impl ExchangeFact {
             persistent: Vec::new(),
             code_origin: None,
             callback: None,
+            token: None,
+            redirect_mismatch: None,
         }
     }
 
@@ -146,5 +221,7 @@ impl ExchangeFact {
             || !self.repeated_after.is_empty()
             || !self.persistent.is_empty()
             || self.callback.is_some()
+            || self.token.is_some()
+            || self.redirect_mismatch.is_some()
     }
 }

@@ -22,8 +22,8 @@ mod index;
 
 pub use depth::{MAX_NESTING, STACK_SIZE};
 pub use facts::{
-    CallbackFact, ExchangeFact, GuardFact, HandlerKind, Loc, PersistentFact, RetryFact, RetryKind,
-    SourceKind,
+    CallbackFact, ExchangeFact, GuardFact, HandlerKind, Loc, PersistentFact, RedirectMismatch,
+    RetryFact, RetryKind, SourceKind, TokenFact, TokenKeep, TokenPart,
 };
 pub use index::FnId;
 pub use ir::{FileId, FileIr, Span};

@@ -50,6 +50,103 @@ pub struct ModelFile {
     /// Names under which a callback carries the `state` parameter (a top-level key).
     #[serde(default)]
     pub state_names: Vec<String>,
+    /// Calls that keep a token response (or a value made from it) beyond the request.
+    #[serde(default)]
+    pub token_store: Vec<StoreRule>,
+    /// Accessors of a token response: which part they return.
+    #[serde(default)]
+    pub token_part: Vec<PartRule>,
+    /// Exchanges whose library keeps the tokens itself.
+    #[serde(default)]
+    pub token_response: Vec<ResponseRule>,
+    /// Calls that set the redirect URI of a client, a request or an authorization URL.
+    #[serde(default)]
+    pub redirect_uri: Vec<RedirectRule>,
+    /// Calls that build the authorization URL from a client (a top-level key of method names).
+    #[serde(default)]
+    pub authorize_methods: Vec<String>,
+    /// `_`-separated words of an unmodelled call's name that keep what they are given
+    /// (`save_tokens`, `set_password`) (a top-level key).
+    #[serde(default)]
+    pub store_words: Vec<String>,
+    /// Calls that hand what they are given to code oauth-lint does not follow (a channel's
+    /// `send`) (a top-level key).
+    #[serde(default)]
+    pub escape_methods: Vec<String>,
+    /// `_`-separated words of a call's name that learn who the user is (`get_user`,
+    /// `user_info`, `claims`) (a top-level key).
+    #[serde(default)]
+    pub signin_words: Vec<String>,
+    /// Substrings of a URL that asks who the user is (`/userinfo`, `api.github.com/user`)
+    /// (a top-level key).
+    #[serde(default)]
+    pub signin_urls: Vec<String>,
+    /// Providers that issue no refresh token (a GitHub OAuth app): substrings, compared
+    /// case-insensitively with the module path and name of the function that exchanges
+    /// (`auth::github::callback`); `"*"` for every exchange (a top-level key).
+    #[serde(default)]
+    pub no_refresh_token: Vec<String>,
+}
+
+/// A call that keeps a token response, or a value made from it, beyond the request.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreRule {
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub functions: Vec<String>,
+    #[serde(default)]
+    pub macros: Vec<String>,
+    /// Only when the SQL text (the call's first string argument, or the first one up its
+    /// receiver chain) writes: `INSERT`, `UPDATE`, `REPLACE`, `UPSERT`, `MERGE`.
+    #[serde(default)]
+    pub sql: bool,
+    /// Only when the receiver is not a container made in this function (`HashMap::new()`,
+    /// `HeaderMap::new()`): a map in application state, a session, a connection.
+    #[serde(default)]
+    pub shared_receiver: bool,
+    /// The receiver is what is stored (sea-orm's `model.insert(&db)`).
+    #[serde(default)]
+    pub stores_receiver: bool,
+    /// What the store is, for labels: "the session", "the database".
+    #[serde(default)]
+    pub label: String,
+}
+
+/// Accessors of a token response (`access_token()`, `refresh_token()`, `id_token()`).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartRule {
+    pub methods: Vec<String>,
+    /// `access_token`, `refresh_token`, `id_token`, or another field name.
+    pub part: String,
+}
+
+/// An exchange whose library keeps the tokens (rspotify's `request_token` stores them in the
+/// client and its token cache).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseRule {
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub functions: Vec<String>,
+    /// `"receiver"`: the tokens live in the receiver, which is kept when it outlives the
+    /// request; `"library"`: the library stores them (a token cache).
+    pub keeps: String,
+}
+
+/// A call that sets a redirect URI: argument `arg` (0-based, receiver excluded).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedirectRule {
+    #[serde(default)]
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub functions: Vec<String>,
+    #[serde(default)]
+    pub arg: usize,
 }
 
 /// An operation that makes an exchange happen at most once per code or state (a guard), or a
@@ -328,6 +425,20 @@ pub struct Models {
     pub handlers: Vec<HandlerRule>,
     pub session_types: Vec<String>,
     pub state_names: Vec<String>,
+    pub store_methods: BTreeMap<String, Vec<StoreRule>>,
+    pub store_functions: Vec<(Vec<String>, StoreRule)>,
+    pub store_macros: BTreeMap<String, Vec<StoreRule>>,
+    pub part_methods: BTreeMap<String, String>,
+    pub response_methods: BTreeMap<String, ResponseRule>,
+    pub response_functions: Vec<(Vec<String>, ResponseRule)>,
+    pub redirect_methods: BTreeMap<String, usize>,
+    pub redirect_functions: Vec<(Vec<String>, usize)>,
+    pub authorize_methods: Vec<String>,
+    pub store_words: Vec<String>,
+    pub escape_methods: Vec<String>,
+    pub signin_words: Vec<String>,
+    pub signin_urls: Vec<String>,
+    pub no_refresh_token: Vec<String>,
 }
 
 /// A model file that failed to load.
@@ -478,6 +589,50 @@ impl Models {
         self.handlers.extend(file.handler);
         self.session_types.extend(file.session_types);
         self.state_names.extend(file.state_names);
+        for rule in file.token_store {
+            for m in &rule.methods {
+                self.store_methods
+                    .entry(m.clone())
+                    .or_default()
+                    .push(rule.clone());
+            }
+            for f in &rule.functions {
+                self.store_functions.push((split_path(f), rule.clone()));
+            }
+            for m in &rule.macros {
+                self.store_macros
+                    .entry(m.clone())
+                    .or_default()
+                    .push(rule.clone());
+            }
+        }
+        for rule in file.token_part {
+            for m in rule.methods {
+                self.part_methods.insert(m, rule.part.clone());
+            }
+        }
+        for rule in file.token_response {
+            for m in &rule.methods {
+                self.response_methods.insert(m.clone(), rule.clone());
+            }
+            for f in &rule.functions {
+                self.response_functions.push((split_path(f), rule.clone()));
+            }
+        }
+        for rule in file.redirect_uri {
+            for m in rule.methods {
+                self.redirect_methods.insert(m, rule.arg);
+            }
+            for f in &rule.functions {
+                self.redirect_functions.push((split_path(f), rule.arg));
+            }
+        }
+        self.authorize_methods.extend(file.authorize_methods);
+        self.store_words.extend(file.store_words);
+        self.escape_methods.extend(file.escape_methods);
+        self.signin_words.extend(file.signin_words);
+        self.signin_urls.extend(file.signin_urls);
+        self.no_refresh_token.extend(file.no_refresh_token);
     }
 
     pub fn is_token_url(&self, url: &str) -> bool {

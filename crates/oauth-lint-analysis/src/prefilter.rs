@@ -313,6 +313,9 @@ impl Vocabulary {
             }
         }
         methods.extend(models.pending_methods.keys().map(|m| plain(m)));
+        // Authorization URLs: `redirect_uri_mismatch` compares the redirect URI they are built
+        // with against the token request's, across the crate.
+        methods.extend(models.authorize_methods.iter().map(|m| plain(m)));
         paths.extend(models.pending_functions.iter().map(|(p, _)| p.as_slice()));
         for m in &methods {
             let i = id(m, &mut roles);
@@ -339,7 +342,8 @@ impl Vocabulary {
         let mut words: Vec<(usize, String)> = index.into_iter().map(|(w, i)| (i, w)).collect();
         words.sort();
         let words = Words::new(words.into_iter().map(|(_, w)| w));
-        let mut literals: Vec<String> = vec!["authorization_code".to_string()];
+        let mut literals: Vec<String> =
+            vec!["authorization_code".to_string(), "redirect_uri=".to_string()];
         literals.extend(models.token_urls.iter().filter(|u| !u.is_empty()).cloned());
         // Leftmost-longest has the fast prefilters; `is_match` is the same for any kind.
         let literals_ac = AhoCorasickBuilder::new()

@@ -3,10 +3,13 @@
 //! `Finding::new`, which stamps the lint name and its default level.
 
 mod code_exchange_in_retry;
+mod discarded_refresh_token;
 mod persistent_authorization_code;
 mod process_local_exchange_guard;
 mod racy_exchange_guard;
+mod redirect_uri_mismatch;
 mod repeated_code_exchange;
+mod uncached_token_exchange;
 mod unguarded_callback_exchange;
 mod unverified_callback_state;
 
@@ -99,6 +102,18 @@ pub static LINTS: &[Lint] = &[
         check: persistent_authorization_code::check,
     },
     Lint {
+        name: "redirect_uri_mismatch",
+        default_level: Level::Deny,
+        summary: "token request sends a different `redirect_uri` from the authorization URL",
+        group: "correctness",
+        // Every sign-in fails; only literal and constant URIs are compared, so findings are
+        // rarely wrong. Not a vulnerability.
+        tags: &["oauth2", "correctness"],
+        precision: "high",
+        security_severity: "",
+        check: redirect_uri_mismatch::check,
+    },
+    Lint {
         name: "unguarded_callback_exchange",
         default_level: Level::Warn,
         summary: "callback handler exchanges the code without a guard",
@@ -119,6 +134,27 @@ pub static LINTS: &[Lint] = &[
         precision: "medium",
         security_severity: "4.3",
         check: racy_exchange_guard::check,
+    },
+    Lint {
+        name: "uncached_token_exchange",
+        default_level: Level::Warn,
+        summary: "token response of an exchange is never stored or returned",
+        group: "suspicious",
+        // Stores the models do not know look like a dropped response.
+        tags: &["oauth2", "reliability"],
+        precision: "medium",
+        security_severity: "",
+        check: uncached_token_exchange::check,
+    },
+    Lint {
+        name: "discarded_refresh_token",
+        default_level: Level::Warn,
+        summary: "refresh token of an exchange is never stored or returned",
+        group: "suspicious",
+        tags: &["oauth2", "reliability"],
+        precision: "medium",
+        security_severity: "",
+        check: discarded_refresh_token::check,
     },
     Lint {
         name: "unverified_callback_state",

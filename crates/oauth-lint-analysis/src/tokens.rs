@@ -1,0 +1,1335 @@
+//! Token responses and redirect URIs, on top of the code-value interpreter.
+//!
+//! Every exchange's result carries a `Response` origin labelled with the exchange site; its
+//! accessors (`access_token()`, `refresh_token()`, `id_token()`, fields of the same names) are
+//! projections, so a value made from the response remembers which part it holds. Where such a
+//! value goes is recorded as the interpreter passes: a store (a modelled call, a call named like
+//! one, a field of `self` or of a parameter), a `return`, a `let _`, a sign-in use (a user-info
+//! request, ID-token claims), or a call oauth-lint cannot follow. Through the project's own
+//! functions, the summaries say which parameters (and one field or part of them) a function
+//! stores or signs in with; returned values already flow back through the summaries' returned
+//! value. Summary facts are keyed by a parameter index and at most one field name, so they stay
+//! finite and the rounds converge.
+//!
+//! Redirect URIs ride on values as literal text: set on a client or a token request
+//! (`set_redirect_uri(RedirectUrl::new(".."))`), written in a raw authorization URL or a form
+//! pair (`("redirect_uri", "..")`). Building an authorization URL records its side; an exchange
+//! records the URI its request carries. A token request whose URI no authorization URL of the
+//! crate uses is a mismatch, compared only when every side is known.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{Engine, FnCx, OriginKind, State, Val, root_var};
+use crate::facts::{Loc, RedirectMismatch, TokenFact, TokenKeep, TokenPart};
+use crate::index::FnId;
+use crate::ir::{Expr, Pat, Span};
+use crate::models::{StoreRule, find_fn, path_matches};
+
+/// Redirect URIs a value carries, at most this many.
+const MAX_REDIRECTS: usize = 4;
+/// How deep a value's known fields are searched for token parts.
+const MAX_DEPTH: usize = 3;
+/// How many links of a receiver chain are read for a URL.
+const MAX_CHAIN: usize = 16;
+
+/// What this module adds to a value.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct TokVal {
+    /// Redirect URIs (`""` when one is not a literal) and where they are written.
+    redirects: BTreeMap<String, Loc>,
+    /// A container made in this function (`HashMap::new()`): writing into it stores nothing.
+    fresh: bool,
+}
+
+/// Joins what two values carry. A value that carries nothing has `None`, so values compare
+/// equal whatever the order of joins (summaries must reach a fixed point).
+pub(super) fn join_tok(mine: &mut Option<Box<TokVal>>, other: Option<&TokVal>) {
+    match (mine.as_mut(), other) {
+        (Some(a), Some(b)) => {
+            for (k, v) in &b.redirects {
+                if a.redirects.len() < MAX_REDIRECTS {
+                    a.redirects.entry(k.clone()).or_insert(*v);
+                }
+            }
+            a.fresh &= b.fresh;
+        }
+        (None, Some(b)) if !b.redirects.is_empty() => {
+            *mine = Some(Box::new(TokVal {
+                redirects: b.redirects.clone(),
+                fresh: false,
+            }));
+        }
+        (Some(a), None) => a.fresh = false,
+        _ => {}
+    }
+    if mine
+        .as_ref()
+        .is_some_and(|t| t.redirects.is_empty() && !t.fresh)
+    {
+        *mine = None;
+    }
+}
+
+/// What a function does with a parameter, for its callers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Use {
+    Store,
+    Signin,
+}
+
+/// What the reporting round learns.
+#[derive(Debug, Default)]
+pub(super) struct Tables {
+    /// By exchange anchor.
+    facts: BTreeMap<Loc, TokenFact>,
+    /// Redirect URIs of authorization URLs, per crate.
+    authorize: BTreeMap<u32, Vec<(String, Loc)>>,
+    /// Crates that build an authorization URL whose redirect URI is not known.
+    authorize_unknown: BTreeSet<u32>,
+    /// Redirect URIs sent with each exchange site's token request.
+    exchange: BTreeMap<u32, BTreeMap<String, Loc>>,
+    /// The anchor of each exchange site whose result is a response (site ids are renumbered
+    /// in the reporting round, so the map is rebuilt then).
+    site_anchor: BTreeMap<u32, Loc>,
+    /// The anchor of each call of the project's own wrapper (an exchange through a summary):
+    /// its response is what the wrapper returns, judged at the call.
+    via_anchor: BTreeMap<u32, Loc>,
+    reporting_seen: bool,
+}
+
+fn part_of(path: &[String]) -> TokenPart {
+    // An exchange that returns a tuple holds the token response first (loco-oauth2's
+    // `(BasicTokenResponse, reqwest::Response)`).
+    let path = match path.first().map(String::as_str) {
+        Some("0") => &path[1..],
+        _ => path,
+    };
+    match path.first().map(String::as_str) {
+        None => TokenPart::Whole,
+        Some("access_token") => TokenPart::Access,
+        Some("refresh_token") => TokenPart::Refresh,
+        Some("id_token") => TokenPart::Id,
+        Some(_) => TokenPart::Other,
+    }
+}
+
+/// Every origin of `v` and of its known fields.
+fn deep_origins(v: &Val, out: &mut Vec<u32>, depth: usize) {
+    out.extend(v.origins.iter().copied());
+    if depth < MAX_DEPTH {
+        for f in v.fields.values() {
+            deep_origins(f, out, depth + 1);
+        }
+    }
+}
+
+/// The `_`-separated lowercase words of a name.
+fn words(name: &str) -> impl Iterator<Item = String> + '_ {
+    name.split('_')
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+}
+
+/// A redirect URI from a `redirect_uri=` parameter in URL or form text: the value up to the
+/// next `&`, minimally percent-decoded; `""` when it is a placeholder.
+fn redirect_in_text(text: &str) -> Option<String> {
+    let i = text.find("redirect_uri=")?;
+    let rest = &text[i + "redirect_uri=".len()..];
+    let value = rest.split('&').next().unwrap_or("");
+    if value.is_empty() || value.contains('{') {
+        return Some(String::new());
+    }
+    Some(
+        value
+            .replace("%3A", ":")
+            .replace("%3a", ":")
+            .replace("%2F", "/")
+            .replace("%2f", "/"),
+    )
+}
+
+/// Whether URL text is an authorization request (not a token request).
+fn is_authorize_text(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    t.contains("response_type=code") || t.contains("/authorize") || t.contains("/oauth/authorize")
+}
+
+/// Whether text is a literal redirect URI.
+fn is_uri(text: &str) -> bool {
+    (text.starts_with("http://") || text.starts_with("https://") || text.contains("://"))
+        && !text.contains('{')
+}
+
+impl<'a> Engine<'a> {
+    fn krate(&self, cx: &FnCx<'a>) -> u32 {
+        self.index.files[cx.file as usize].crate_id
+    }
+
+    /// Whether a value holds a token response, or a parameter of this function.
+    /// Whether the token hooks need this value (a call's receiver or argument): it holds a
+    /// response or a parameter, carries redirect URIs or is a container made here, or the
+    /// method reads the receiver's redirect URIs.
+    pub(super) fn token_wants(&self, cx: &FnCx<'a>, method: &str, v: &Val) -> bool {
+        v.tok.is_some()
+            || self.holds_token(cx, v)
+            || (!method.is_empty() && self.models.authorize_methods.iter().any(|m| m == method))
+    }
+
+    /// Whether the token hooks need a call's arguments: a method that sets a redirect URI or
+    /// attaches a body, or an argument the hooks follow.
+    pub(super) fn token_wants_args(&self, cx: &FnCx<'a>, method: &str, argv: &[Val]) -> bool {
+        (!method.is_empty()
+            && (self.models.redirect_methods.contains_key(method)
+                || self.models.http_body_methods.contains_key(method)))
+            || argv.iter().any(|a| self.token_wants(cx, "", a))
+    }
+
+    fn holds_token(&self, cx: &FnCx<'a>, v: &Val) -> bool {
+        self.any_origin(v, 0, &|o| match o.kind {
+            OriginKind::Response => true,
+            OriginKind::Param(f, i) => f == cx.fid && self.param_tracked(f, i),
+            _ => false,
+        })
+    }
+
+    /// Whether a value comes from a parameter of this function that may hold tokens.
+    fn holds_tracked_param(&self, cx: &FnCx<'a>, v: &Val) -> bool {
+        v.origins
+            .iter()
+            .any(|&o| match self.origins[o as usize].kind {
+                OriginKind::Param(f, i) => f == cx.fid && self.param_tracked(f, i),
+                _ => false,
+            })
+    }
+
+    fn holds_response(&self, v: &Val, whole_only: bool) -> bool {
+        self.any_origin(v, 0, &|o| {
+            o.kind == OriginKind::Response && (!whole_only || o.path.is_empty())
+        })
+    }
+
+    fn any_origin(&self, v: &Val, depth: usize, f: &dyn Fn(&super::Origin) -> bool) -> bool {
+        v.origins.iter().any(|&o| f(&self.origins[o as usize]))
+            || (depth < MAX_DEPTH && v.fields.values().any(|x| self.any_origin(x, depth + 1, f)))
+    }
+
+    /// A call of the project's function returned a response. A call of a wrapper that takes
+    /// the code is an exchange site of its own: what it returns is its response, judged here
+    /// (the wrapper's own exchange counts the return as kept). A value the callee made from a
+    /// whole response it was given (`Token::from_response(resp)`) is that response too.
+    fn token_received(&mut self, cx: &FnCx<'a>, args: &[Val], v: &mut Val, call: Loc) {
+        let received = self.holds_response(v, false);
+        if received {
+            let sites: Vec<u32> = v.results.iter().copied().collect();
+            for site in sites {
+                let Some(&anchor) = self.tok.via_anchor.get(&site) else {
+                    continue;
+                };
+                let id = self.intern(super::Origin {
+                    kind: OriginKind::Response,
+                    at: anchor,
+                    label: anchor,
+                    path: Vec::new(),
+                    name: None,
+                });
+                v.origins.insert(id);
+                if self.reporting {
+                    self.tok.facts.entry(anchor).or_default().function =
+                        Some(Loc::new(cx.file, cx.def.name_span));
+                }
+            }
+        } else {
+            let mut whole = Vec::new();
+            for a in args {
+                let mut os = Vec::new();
+                deep_origins(a, &mut os, 0);
+                whole.extend(os.into_iter().filter(|&o| {
+                    let origin = &self.origins[o as usize];
+                    origin.kind == OriginKind::Response && origin.path.is_empty()
+                }));
+            }
+            v.origins.extend(whole);
+        }
+        let _ = call;
+    }
+
+    /// Records a use of every token part in `v` (and, for this function's parameters, a
+    /// summary fact).
+    fn token_use(&mut self, cx: &mut FnCx<'a>, v: &Val, kind: Use, loc: Loc, how: &str) {
+        let mut os = Vec::new();
+        deep_origins(v, &mut os, 0);
+        os.sort_unstable();
+        os.dedup();
+        for o in os {
+            let origin = &self.origins[o as usize];
+            match origin.kind {
+                OriginKind::Response if self.reporting => {
+                    let part = part_of(&origin.path);
+                    let fact = self.tok.facts.entry(origin.label).or_default();
+                    match kind {
+                        Use::Store => {
+                            let keep = TokenKeep {
+                                part,
+                                loc,
+                                how: how.to_string(),
+                            };
+                            if !fact.stored.contains(&keep) {
+                                fact.stored.push(keep);
+                            }
+                        }
+                        Use::Signin => fact.signin = true,
+                    }
+                }
+                OriginKind::Param(f, i) if f == cx.fid && self.param_tracked(f, i) => {
+                    let field = origin.path.first().cloned().unwrap_or_default();
+                    cx.summary.tokens.insert((i, field, kind));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The whole response went where oauth-lint cannot follow.
+    fn token_escape(&mut self, v: &Val) {
+        if !self.reporting {
+            return;
+        }
+        let mut os = Vec::new();
+        deep_origins(v, &mut os, 0);
+        for o in os {
+            let origin = &self.origins[o as usize];
+            if origin.kind == OriginKind::Response && origin.path.is_empty() {
+                self.tok.facts.entry(origin.label).or_default().escaped = true;
+            }
+        }
+    }
+
+    /// Any part of a response went where oauth-lint does not follow.
+    fn token_escape_any(&mut self, v: &Val) {
+        if !self.reporting {
+            return;
+        }
+        let mut os = Vec::new();
+        deep_origins(v, &mut os, 0);
+        for o in os {
+            let origin = &self.origins[o as usize];
+            if origin.kind == OriginKind::Response {
+                self.tok.facts.entry(origin.label).or_default().escaped = true;
+            }
+        }
+    }
+
+    /// An exchange's result: a new response value.
+    pub(super) fn token_exchange(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        site: u32,
+        anchor: Loc,
+        v: &mut Val,
+    ) {
+        let id = self.intern(super::Origin {
+            kind: OriginKind::Response,
+            at: anchor,
+            label: anchor,
+            path: Vec::new(),
+            name: None,
+        });
+        // Through the project's own wrapper, the response is what the wrapper returns, and
+        // that already carries the inner exchange's response.
+        if self.reporting && !self.tok.reporting_seen {
+            self.tok.reporting_seen = true;
+            self.tok.site_anchor.clear();
+            self.tok.via_anchor.clear();
+        }
+        if cx.via_summary {
+            self.tok.via_anchor.insert(site, anchor);
+            return;
+        }
+        self.tok.site_anchor.insert(site, anchor);
+        v.origins.insert(id);
+        if !self.reporting {
+            return;
+        }
+        let item = cx.def.item_path.to_ascii_lowercase();
+        let no_refresh = self
+            .models
+            .no_refresh_token
+            .iter()
+            .any(|p| p == "*" || (!p.is_empty() && item.contains(&p.to_ascii_lowercase())));
+        let fact = self.tok.facts.entry(anchor).or_default();
+        fact.function = Some(Loc::new(cx.file, cx.def.name_span));
+        fact.no_refresh_token |= no_refresh;
+    }
+
+    /// A value that is an exchange's result but lost its response origin (a closure's result
+    /// handed back through a summary keeps only the exchange sites).
+    fn restore_response(&mut self, v: &mut Val) {
+        if v.results.is_empty() {
+            return;
+        }
+        let sites: Vec<u32> = v.results.iter().copied().collect();
+        for site in sites {
+            let Some(&anchor) = self.tok.site_anchor.get(&site) else {
+                continue;
+            };
+            let id = self.intern(super::Origin {
+                kind: OriginKind::Response,
+                at: anchor,
+                label: anchor,
+                path: Vec::new(),
+                name: None,
+            });
+            v.origins.insert(id);
+        }
+    }
+
+    /// Parts returned by the function: kept for its callers.
+    pub(super) fn token_returns(&mut self, cx: &FnCx<'a>, returns: &mut Val) {
+        // A container is fresh only in the function that made it.
+        if let Some(t) = &mut returns.tok {
+            t.fresh = false;
+            if t.redirects.is_empty() {
+                returns.tok = None;
+            }
+        }
+        if !self.reporting {
+            return;
+        }
+        let mut os = Vec::new();
+        deep_origins(returns, &mut os, 0);
+        let loc = Loc::new(cx.file, cx.def.name_span);
+        let how = format!("returned by `{}`", cx.def.name);
+        // A web handler's value goes to the browser: what the front end keeps is not seen.
+        let handler = self.handler_params.contains_key(&cx.fid);
+        for o in os {
+            let origin = &self.origins[o as usize];
+            if origin.kind != OriginKind::Response {
+                continue;
+            }
+            if handler {
+                self.tok.facts.entry(origin.label).or_default().escaped = true;
+                continue;
+            }
+            let keep = TokenKeep {
+                part: part_of(&origin.path),
+                loc,
+                how: how.clone(),
+            };
+            let fact = self.tok.facts.entry(origin.label).or_default();
+            if !fact.returned.contains(&keep) {
+                fact.returned.push(keep);
+            }
+        }
+    }
+
+    /// `let _ = response;`, `let _token = ..`: dropped on purpose.
+    pub(super) fn token_let(&mut self, cx: &FnCx<'a>, pat: &Pat, span: Span, v: &Val) {
+        if !self.reporting {
+            return;
+        }
+        let at = match pat {
+            Pat::Wild => span,
+            Pat::Bind { name, span, .. } if name.starts_with('_') => *span,
+            _ => return,
+        };
+        for &o in &v.origins {
+            let origin = &self.origins[o as usize];
+            if origin.kind == OriginKind::Response && origin.path.is_empty() {
+                let label = origin.label;
+                self.tok.facts.entry(label).or_default().dropped = Some(Loc::new(cx.file, at));
+            }
+        }
+    }
+
+    /// Whether the variable at the root of a place lives beyond this call: `self`, a
+    /// parameter or a value reached from one.
+    fn shared_root(&self, cx: &FnCx<'a>, st: &State, name: &str) -> bool {
+        name == "self"
+            || st.env.get(name).is_some_and(|v| {
+                !v.tok.as_ref().is_some_and(|t| t.fresh)
+                    && v.origins.iter().any(|&o| {
+                        matches!(self.origins[o as usize].kind, OriginKind::Param(f, _) if f == cx.fid)
+                    })
+            })
+    }
+
+    /// `self.token = Some(response)`, `*cache.lock().unwrap() = ..`: stored in a field.
+    pub(super) fn token_assign(&mut self, cx: &mut FnCx<'a>, target: &Expr, v: &Val, st: &State) {
+        if !self.holds_token(cx, v) {
+            return;
+        }
+        if matches!(target, Expr::Path { .. }) {
+            // A local assigned in a loop is read on the next iteration, which the interpreter
+            // does not walk again (a state machine's `state = Exchanged { tokens }`).
+            if cx
+                .ctxs
+                .iter()
+                .any(|c| matches!(c.kind, super::CtxKind::Loop { .. }))
+            {
+                self.token_escape(v);
+                let mut os = Vec::new();
+                deep_origins(v, &mut os, 0);
+                if self.reporting {
+                    for o in os {
+                        let origin = &self.origins[o as usize];
+                        if origin.kind == OriginKind::Response {
+                            self.tok.facts.entry(origin.label).or_default().escaped = true;
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        let shared = match root_var(target) {
+            Some(name) => self.shared_root(cx, st, name),
+            // Through a call: a lock guard, a getter of a static.
+            None => true,
+        };
+        if shared {
+            let loc = Loc::new(cx.file, target.span());
+            self.token_use(
+                cx,
+                v,
+                Use::Store,
+                loc,
+                "stored in a field that outlives the request",
+            );
+        }
+    }
+
+    /// A raw URL or form text with `redirect_uri=`.
+    pub(super) fn token_text(&mut self, cx: &FnCx<'a>, loc: Loc, text: &str, v: &mut Val) {
+        let Some(uri) = redirect_in_text(text) else {
+            return;
+        };
+        if is_authorize_text(text) {
+            self.note_authorize(cx, &BTreeMap::from([(uri.clone(), loc)]));
+        }
+        v.tok
+            .get_or_insert_with(Box::default)
+            .redirects
+            .insert(uri, loc);
+    }
+
+    /// `format!("..&redirect_uri={}", uri)`.
+    pub(super) fn token_format(
+        &mut self,
+        cx: &FnCx<'a>,
+        span: Span,
+        template: &str,
+        args: &[(Option<String>, Val)],
+        v: &mut Val,
+        st: &State,
+    ) {
+        let Some(uri) = redirect_in_text(template) else {
+            return;
+        };
+        let loc = Loc::new(cx.file, span);
+        let uri = if uri.is_empty() {
+            let i = template.find("redirect_uri=").unwrap_or(0) + "redirect_uri=".len();
+            let after = &template[i..];
+            let inline = after
+                .strip_prefix('{')
+                .and_then(|r| r.split_once('}'))
+                .map(|(n, _)| n.split(':').next().unwrap_or("").trim().to_string());
+            let before = template[..i].matches("{}").count();
+            let val = match inline.as_deref() {
+                Some("") => args
+                    .iter()
+                    .filter(|(n, _)| n.is_none())
+                    .nth(before)
+                    .map(|(_, v)| v),
+                Some(name) => args
+                    .iter()
+                    .find(|(n, _)| n.as_deref() == Some(name))
+                    .map(|(_, v)| v)
+                    .or_else(|| st.env.get(name)),
+                None => None,
+            };
+            val.and_then(|v| v.lit.clone())
+                .filter(|l| is_uri(l))
+                .unwrap_or_default()
+        } else {
+            uri
+        };
+        if is_authorize_text(template) {
+            self.note_authorize(cx, &BTreeMap::from([(uri.clone(), loc)]));
+        }
+        v.tok
+            .get_or_insert_with(Box::default)
+            .redirects
+            .insert(uri, loc);
+    }
+
+    fn note_authorize(&mut self, cx: &FnCx<'a>, redirects: &BTreeMap<String, Loc>) {
+        if !self.reporting {
+            return;
+        }
+        let krate = self.krate(cx);
+        if redirects.is_empty() || redirects.contains_key("") {
+            self.tok.authorize_unknown.insert(krate);
+            return;
+        }
+        let list = self.tok.authorize.entry(krate).or_default();
+        for (uri, loc) in redirects {
+            if !list.iter().any(|(u, l)| u == uri && l == loc) {
+                list.push((uri.clone(), *loc));
+            }
+        }
+    }
+
+    /// The redirect URI a value names: its literal, or one it carries.
+    fn redirect_of(v: &Val, at: Loc) -> BTreeMap<String, Loc> {
+        if let Some(l) = &v.lit {
+            return BTreeMap::from([(if is_uri(l) { l.clone() } else { String::new() }, at)]);
+        }
+        if let Some(t) = &v.tok
+            && !t.redirects.is_empty()
+        {
+            return t.redirects.clone();
+        }
+        if let Some(inner) = v.fields.get("0") {
+            return Self::redirect_of(inner, at);
+        }
+        BTreeMap::from([(String::new(), at)])
+    }
+
+    /// Whether a call's receiver chain asks who the user is: a user-info URL (literal or
+    /// constant) or a call named for it.
+    fn chain_signs_in(&self, cx: &FnCx<'a>, e: &Expr) -> bool {
+        let mut cur = e;
+        for _ in 0..MAX_CHAIN {
+            match cur {
+                Expr::Method {
+                    receiver,
+                    method,
+                    args,
+                    ..
+                } => {
+                    if self.signin_name(method) || args.iter().any(|a| self.signin_arg(cx, a)) {
+                        return true;
+                    }
+                    cur = receiver;
+                }
+                Expr::Call { callee, args, .. } => {
+                    if let Expr::Path { segs, .. } = &**callee
+                        && segs.last().is_some_and(|s| self.signin_name(s))
+                    {
+                        return true;
+                    }
+                    return args.iter().any(|a| self.signin_arg(cx, a));
+                }
+                Expr::Await { inner, .. } | Expr::Try { inner, .. } | Expr::Unary { inner, .. } => {
+                    cur = inner;
+                }
+                Expr::Field { base, .. } => cur = base,
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    /// A call named for who the user is: its last word (`get_user`, `fetch_profile`,
+    /// `claims`), or a first word that checks a token (`verify_id_token`). Other words do not
+    /// count: `current_user_top_tracks` is an API call.
+    fn signin_name(&self, name: &str) -> bool {
+        let ws: Vec<String> = words(name).collect();
+        ws.last()
+            .is_some_and(|w| self.models.signin_words.contains(w))
+            || ws
+                .first()
+                .is_some_and(|w| matches!(w.as_str(), "verify" | "decode" | "validate"))
+    }
+
+    /// A user-info URL: its path (without the query) ends with one of `signin_urls`
+    /// (`api.github.com/user`, but not `/user/repos` or `/me/playlists`).
+    fn signin_text(&self, text: &str) -> bool {
+        let t = text.to_ascii_lowercase();
+        let path = t
+            .split(['?', '#'])
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('/');
+        self.models
+            .signin_urls
+            .iter()
+            .any(|u| path.ends_with(u.as_str()))
+    }
+
+    fn signin_arg(&self, cx: &FnCx<'a>, e: &Expr) -> bool {
+        match e {
+            Expr::Str { value, .. } => self.signin_text(value),
+            Expr::Path { segs, .. } => {
+                let Some(last) = segs.last() else {
+                    return false;
+                };
+                let krate = self.krate(cx);
+                self.index
+                    .constant(krate, last)
+                    .and_then(|(_, c)| c.value.as_ref())
+                    .and_then(Expr::as_str_lit)
+                    .is_some_and(|t| self.signin_text(t))
+                    || (last.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+                        && words(last).any(|w| w == "userinfo" || w == "user" || w == "me"))
+            }
+            Expr::Macro { kind, .. } => match &**kind {
+                crate::ir::MacroKind::Format { template, args } => {
+                    template.as_deref().is_some_and(|t| self.signin_text(t))
+                        || args.iter().any(|(_, a)| self.signin_arg(cx, a))
+                }
+                _ => false,
+            },
+            Expr::Unary { inner, .. } => self.signin_arg(cx, inner),
+            _ => false,
+        }
+    }
+
+    /// Whether a parameter may hold tokens, by its name or type (`token`, `access: &str`,
+    /// `t: &StoredTokens`). Only those get summary facts: recording every parameter that
+    /// reaches an `insert` made the facts spread through the whole call graph and doubled the
+    /// analysis time. A response handed to another parameter is not followed (see
+    /// `token_summaries`).
+    fn param_tracked(&self, f: FnId, i: usize) -> bool {
+        let def = self.index.fn_def(f);
+        let Some(p) = def.params.get(i) else {
+            return false;
+        };
+        let name = match &p.pat {
+            Pat::Bind { name, .. } => name.as_str(),
+            _ => "",
+        };
+        TOKEN_WORDS
+            .iter()
+            .any(|w| contains_ci(name, w) || contains_ci(&p.ty, w))
+    }
+
+    /// Applies the token facts of the project's functions `cands` at a call.
+    fn token_summaries(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        cands: &[FnId],
+        all: &[Val],
+        loc: Loc,
+        name: &str,
+    ) {
+        let mut facts = BTreeSet::new();
+        // A summary read here is an input of this function's analysis (`summarize`).
+        self.reading.extend(cands.iter().copied());
+        for c in cands {
+            if let Some(s) = self.summaries.get(c) {
+                facts.extend(s.tokens.iter().cloned());
+            }
+        }
+        // A response given to a parameter that is not followed may be kept there.
+        for (i, arg) in all.iter().enumerate() {
+            if self.holds_response(arg, false) && !cands.iter().any(|&c| self.param_tracked(c, i)) {
+                self.token_escape_any(arg);
+            }
+        }
+        let how = format!("stored by `{name}`");
+        for (i, field, kind) in facts {
+            let Some(arg) = all.get(i) else { continue };
+            let v = if field.is_empty() {
+                arg.clone()
+            } else {
+                self.project(arg, &field)
+            };
+            self.token_use(cx, &v, kind, loc, &how);
+        }
+    }
+
+    /// Whether a store rule applies to this call.
+    #[expect(
+        clippy::unused_self,
+        reason = "a hook of the interpreter, called like the others"
+    )]
+    fn store_applies(
+        &self,
+        rule: &StoreRule,
+        args: &[Expr],
+        receiver: Option<&Expr>,
+        recv: Option<&Val>,
+    ) -> bool {
+        if rule.shared_receiver && recv.is_some_and(|r| r.tok.as_ref().is_some_and(|t| t.fresh)) {
+            return false;
+        }
+        if rule.sql {
+            let mut text = args.iter().find_map(Expr::as_str_lit).map(str::to_string);
+            let mut cur = receiver;
+            let mut n = 0;
+            while text.is_none()
+                && n < MAX_CHAIN
+                && let Some(e) = cur
+            {
+                n += 1;
+                match e {
+                    Expr::Method { receiver, args, .. } => {
+                        text = args.iter().find_map(Expr::as_str_lit).map(str::to_string);
+                        cur = Some(receiver);
+                    }
+                    Expr::Call { args, .. } => {
+                        text = args.iter().find_map(Expr::as_str_lit).map(str::to_string);
+                        cur = None;
+                    }
+                    Expr::Macro { kind, .. } => {
+                        if let crate::ir::MacroKind::Exprs(es) = &**kind {
+                            text = es.first().and_then(Expr::as_str_lit).map(str::to_string);
+                        }
+                        cur = None;
+                    }
+                    Expr::Await { inner, .. }
+                    | Expr::Try { inner, .. }
+                    | Expr::Unary { inner, .. } => {
+                        cur = Some(inner);
+                    }
+                    _ => cur = None,
+                }
+            }
+            return text.is_some_and(|t| sql_writes(&t));
+        }
+        true
+    }
+
+    /// After a path call.
+    pub(super) fn token_call(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        callee: &'a Expr,
+        args: &'a [Expr],
+        argv: &[Val],
+        v: &mut Val,
+    ) {
+        let Expr::Path { segs, span } = callee else {
+            return;
+        };
+        self.restore_response(v);
+        let Some(last) = segs.last() else { return };
+        let loc = Loc::new(cx.file, *span);
+        if matches!(last.as_str(), "new" | "default" | "with_capacity")
+            && segs.len() >= 2
+            && CONTAINERS.contains(&segs[segs.len() - 2].as_str())
+            && v.results.is_empty()
+            && v.origins
+                .iter()
+                .all(|&o| self.origins[o as usize].kind == OriginKind::Unknown)
+        {
+            v.tok.get_or_insert_with(Box::default).fresh = true;
+        }
+        // `Url::parse_with_params(AUTH_URL, &[("redirect_uri", ..)])`.
+        if argv
+            .iter()
+            .any(|a| a.tok.as_ref().is_some_and(|t| !t.redirects.is_empty()))
+            && argv
+                .iter()
+                .any(|a| a.lit.as_deref().is_some_and(is_authorize_text))
+        {
+            let mut redirects = BTreeMap::new();
+            for a in argv {
+                if let Some(t) = &a.tok {
+                    redirects.extend(t.redirects.clone());
+                }
+            }
+            self.note_authorize(cx, &redirects);
+        }
+        let received = self.holds_response(v, false);
+        let args_token = argv.iter().any(|a| self.holds_token(cx, a));
+        let args_response = argv.iter().any(|a| self.holds_response(a, true));
+        if !args_token && !received {
+            return;
+        }
+        let path = self.index.expand(cx.file, &cx.def.module, segs);
+        let cands = self.index.resolve_path(cx.fid, &path);
+        let name = segs.join("::");
+        if !cands.is_empty() {
+            if received || args_response {
+                self.token_received(cx, argv, v, loc);
+            }
+            if args_token {
+                self.token_summaries(cx, &cands, argv, loc, &name);
+                if self.signin_name(last) || args.iter().any(|a| self.signin_arg(cx, a)) {
+                    for a in argv {
+                        self.token_use(cx, a, Use::Signin, loc, "");
+                    }
+                }
+            }
+            return;
+        }
+        if !args_token {
+            return;
+        }
+        let models = self.models;
+        if let Some(rule) = find_fn(&models.store_functions, &path)
+            && self.store_applies(rule, args, None, None)
+        {
+            let how = store_how(rule, &name);
+            for a in argv {
+                self.token_use(cx, a, Use::Store, loc, &how);
+            }
+            return;
+        }
+        if models
+            .transparent_functions
+            .iter()
+            .any(|p| path_matches(&path, p))
+            || last.chars().next().is_some_and(char::is_uppercase)
+        {
+            return;
+        }
+        self.unmodelled_call(cx, last, loc, None, argv, callee);
+    }
+
+    /// A call oauth-lint has no model of that receives token parts.
+    fn unmodelled_call(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        name: &str,
+        loc: Loc,
+        recv: Option<&Val>,
+        argv: &[Val],
+        chain: &Expr,
+    ) {
+        if self.models.escape_methods.iter().any(|m| m == name) {
+            // A channel: the other end is not followed.
+            if self.reporting {
+                for a in argv {
+                    let mut os = Vec::new();
+                    deep_origins(a, &mut os, 0);
+                    for o in os {
+                        let origin = &self.origins[o as usize];
+                        if origin.kind == OriginKind::Response {
+                            self.tok.facts.entry(origin.label).or_default().escaped = true;
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        if words(name).any(|w| self.models.store_words.contains(&w)) {
+            let how = format!("kept by `{name}`");
+            for a in argv.iter().chain(recv) {
+                self.token_use(cx, a, Use::Store, loc, &how);
+            }
+            return;
+        }
+        if self.signin_name(name) || self.chain_signs_in(cx, chain) {
+            for a in argv.iter().chain(recv) {
+                self.token_use(cx, a, Use::Signin, loc, "");
+            }
+            return;
+        }
+        for a in argv {
+            if self.holds_response(a, true) {
+                self.token_escape(a);
+            }
+        }
+    }
+
+    /// After a method call.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "a method call has this many parts"
+    )]
+    pub(super) fn token_method(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        name_span: Span,
+        receiver: &'a Expr,
+        method: &str,
+        args: &'a [Expr],
+        recv: &Val,
+        argv: &[Val],
+        v: &mut Val,
+        st: &mut State,
+    ) {
+        let models = self.models;
+        let loc = Loc::new(cx.file, name_span);
+        self.restore_response(v);
+        // Accessors: `response.access_token()` is the response's access-token part.
+        if let Some(part) = models.part_methods.get(method)
+            && (self.holds_response(recv, false)
+                || (!part.is_empty() && self.holds_tracked_param(cx, recv)))
+        {
+            *v = if part.is_empty() {
+                recv.clone()
+            } else {
+                self.project(recv, part)
+            };
+            return;
+        }
+        // `refresh_token().map(RefreshToken::secret)`: a function path given to an adapter.
+        if matches!(
+            method,
+            "map" | "and_then" | "map_or" | "map_or_else" | "filter_map"
+        ) && args.iter().all(|a| !matches!(a, Expr::Closure { .. }))
+            && self.holds_response(recv, false)
+        {
+            *v = recv.clone();
+            return;
+        }
+        // Redirect URIs set on a client or a request.
+        if let Some(&i) = models.redirect_methods.get(method)
+            && let Some(arg) = argv.get(i)
+        {
+            let at = args.get(i).map_or(loc, |a| Loc::new(cx.file, a.span()));
+            let redirects = Self::redirect_of(arg, at);
+            let tok = v.tok.get_or_insert_with(Box::default);
+            tok.redirects = redirects;
+        }
+        if v.pending.is_some()
+            && recv.pending.is_none()
+            && let Some(t) = &recv.tok
+            && !t.redirects.is_empty()
+            && v.tok.is_none()
+        {
+            v.tok = Some(Box::new(TokVal {
+                redirects: t.redirects.clone(),
+                fresh: false,
+            }));
+        }
+        if models.authorize_methods.iter().any(|m| m == method) {
+            let redirects = recv
+                .tok
+                .as_ref()
+                .map(|t| t.redirects.clone())
+                .unwrap_or_default();
+            self.note_authorize(cx, &redirects);
+        }
+        if let Some(rule) = models.http_body_methods.get(method)
+            && let Some(t) = argv.get(rule.body_arg).and_then(|a| a.tok.as_ref())
+            && !t.redirects.is_empty()
+        {
+            let redirects = t.redirects.clone();
+            let tok = v.tok.get_or_insert_with(Box::default);
+            tok.redirects.extend(redirects);
+        }
+        if !v.results.is_empty() && self.reporting {
+            let mut redirects = BTreeMap::new();
+            for t in std::iter::once(recv)
+                .chain(argv)
+                .filter_map(|x| x.tok.as_ref())
+            {
+                redirects.extend(t.redirects.clone());
+            }
+            if !redirects.is_empty() {
+                for &site in &v.results {
+                    self.tok
+                        .exchange
+                        .entry(site)
+                        .or_default()
+                        .extend(redirects.clone());
+                }
+            }
+        }
+        // Libraries that keep the tokens themselves.
+        if !v.results.is_empty()
+            && let Some(rule) = models.response_methods.get(method)
+        {
+            self.library_keeps(cx, rule.keeps.as_str(), receiver, v, st);
+        }
+        let recv_token = self.holds_token(cx, recv);
+        let args_token = argv.iter().any(|a| self.holds_token(cx, a));
+        let received = v.pending.is_none() && self.holds_response(v, false);
+        if !recv_token && !args_token && !received {
+            return;
+        }
+        let cands = self.index.resolve_method(cx.fid, method, args.len());
+        if !cands.is_empty()
+            && (received
+                || self.holds_response(recv, true)
+                || argv.iter().any(|a| self.holds_response(a, true)))
+        {
+            let mut all = Vec::with_capacity(argv.len() + 1);
+            all.push(recv.clone());
+            all.extend(argv.iter().cloned());
+            self.token_received(cx, &all, v, loc);
+        }
+        if !recv_token && !args_token {
+            return;
+        }
+        if !cands.is_empty() {
+            let mut all = Vec::with_capacity(argv.len() + 1);
+            all.push(recv.clone());
+            all.extend(argv.iter().cloned());
+            self.token_summaries(cx, &cands, &all, loc, method);
+            if self.signin_name(method) || args.iter().any(|a| self.signin_arg(cx, a)) {
+                for a in argv {
+                    self.token_use(cx, a, Use::Signin, loc, "");
+                }
+            }
+            return;
+        }
+        if let Some(rules) = models.store_methods.get(method) {
+            let rule = rules
+                .iter()
+                .find(|r| self.store_applies(r, args, Some(receiver), Some(recv)));
+            if let Some(rule) = rule {
+                let how = store_how(rule, method);
+                // `model.insert(&db)`: the receiver is what is stored.
+                let args_response = argv.iter().any(|a| self.holds_response(a, false));
+                if rule.stores_receiver || !args_response {
+                    self.token_use(cx, recv, Use::Store, loc, &how);
+                }
+                for a in argv {
+                    self.token_use(cx, a, Use::Store, loc, &how);
+                }
+                return;
+            }
+        }
+        if !args_token {
+            // `id_token.claims(&verifier, &nonce)`: verifying who signed in.
+            if self.signin_name(method) {
+                self.token_use(cx, recv, Use::Signin, loc, "");
+            }
+            return;
+        }
+        if models.transparent_methods.contains_key(method) {
+            // `.bearer_auth(access)`, `.header(AUTHORIZATION, ..)`: used for this request.
+            if self.chain_signs_in(cx, receiver) {
+                for a in argv {
+                    self.token_use(cx, a, Use::Signin, loc, "");
+                }
+            }
+            return;
+        }
+        let fresh = recv.tok.as_ref().is_some_and(|t| t.fresh);
+        if fresh && !words(method).any(|w| self.models.store_words.contains(&w)) {
+            return;
+        }
+        if fresh {
+            // Writing a response into a container made here: it holds the token from now on.
+            if argv.iter().any(|a| self.holds_response(a, false))
+                && let Some(var) = root_var(receiver)
+                && let Some(target) = st.env.get_mut(var)
+            {
+                let mut item = Val::default();
+                for a in argv {
+                    item.join_with(a);
+                }
+                item.truncate(1);
+                target.fields.insert("item".to_string(), item);
+            }
+            return;
+        }
+        // `app.sessions.start(..)`, `state.token_cache.put(..)`: the receiver is a store.
+        let recv_name = match receiver {
+            Expr::Field { name, .. } => Some(name.as_str()),
+            Expr::Path { segs, .. } => segs.last().map(String::as_str),
+            _ => None,
+        };
+        if let Some(n) = recv_name
+            && words(n).any(|w| self.models.store_words.contains(&w))
+        {
+            let how = format!("kept by `{n}.{method}`");
+            for a in argv {
+                self.token_use(cx, a, Use::Store, loc, &how);
+            }
+            return;
+        }
+        self.unmodelled_call(cx, method, loc, Some(recv), argv, receiver);
+    }
+
+    fn library_keeps(
+        &mut self,
+        cx: &FnCx<'a>,
+        keeps: &str,
+        receiver: &Expr,
+        v: &Val,
+        st: &mut State,
+    ) {
+        let responses: Vec<u32> = v
+            .origins
+            .iter()
+            .copied()
+            .filter(|&o| self.origins[o as usize].kind == OriginKind::Response)
+            .collect();
+        let local = root_var(receiver).filter(|n| !self.shared_root(cx, st, n));
+        if keeps == "receiver"
+            && let Some(var) = local
+            && let Some(target) = st.env.get_mut(var)
+        {
+            // The client holds the tokens now: it is kept when it is.
+            let mut held = Val::default();
+            held.origins.extend(responses);
+            target.fields.insert("token".to_string(), held);
+            return;
+        }
+        if self.reporting {
+            for o in responses {
+                let label = self.origins[o as usize].label;
+                self.tok.facts.entry(label).or_default().library_keeps = true;
+            }
+        }
+    }
+
+    /// `sqlx::query!("INSERT ..", a, token)`.
+    pub(super) fn token_macro(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        span: Span,
+        path: &[String],
+        es: &[Expr],
+        vals: &[Val],
+    ) {
+        let name = path.join("::");
+        let models = self.models;
+        let Some(rules) = models
+            .store_macros
+            .get(&name)
+            .or_else(|| path.last().and_then(|l| models.store_macros.get(l)))
+        else {
+            return;
+        };
+        if !vals.iter().any(|a| self.holds_token(cx, a)) {
+            return;
+        }
+        let Some(rule) = rules.iter().find(|r| self.store_applies(r, es, None, None)) else {
+            return;
+        };
+        let how = store_how(rule, &name);
+        let loc = Loc::new(cx.file, span);
+        for a in vals {
+            self.token_use(cx, a, Use::Store, loc, &how);
+        }
+    }
+
+    /// A form pair `("redirect_uri", uri)` carries the URI.
+    #[expect(
+        clippy::unused_self,
+        reason = "a hook of the interpreter, called like the others"
+    )]
+    pub(super) fn token_pair(&mut self, cx: &FnCx<'a>, elems: &[Expr], vals: &[Val], v: &mut Val) {
+        if let [k, value] = vals
+            && k.lit.as_deref() == Some("redirect_uri")
+        {
+            let uri = value.lit.clone().filter(|l| is_uri(l)).unwrap_or_default();
+            let at = elems.get(1).map_or(Span::default(), Expr::span);
+            let tok = v.tok.get_or_insert_with(Box::default);
+            tok.redirects.insert(uri, Loc::new(cx.file, at));
+        }
+    }
+
+    /// A struct or `json!` field `redirect_uri: ".."` carries the URI.
+    #[expect(
+        clippy::unused_self,
+        reason = "a hook of the interpreter, called like the others"
+    )]
+    pub(super) fn token_field(
+        &mut self,
+        cx: &FnCx<'a>,
+        name: &str,
+        at: Span,
+        fv: &Val,
+        v: &mut Val,
+    ) {
+        if name != "redirect_uri" {
+            return;
+        }
+        let uri = fv.lit.clone().filter(|l| is_uri(l)).unwrap_or_default();
+        let tok = v.tok.get_or_insert_with(Box::default);
+        tok.redirects.insert(uri, Loc::new(cx.file, at));
+    }
+
+    /// Gives every exchange site its token fact and its redirect mismatch, if any.
+    pub(super) fn attach_token_facts(&mut self) {
+        let facts = std::mem::take(&mut self.tok.facts);
+        for (anchor, fact) in facts {
+            if fact.function.is_none() {
+                continue;
+            }
+            if let Some(&id) = self.site_ids.get(&anchor)
+                && let Some(site) = self.sites.get_mut(id as usize)
+            {
+                site.token = Some(fact);
+            }
+        }
+        let exchange = std::mem::take(&mut self.tok.exchange);
+        for (site, redirects) in exchange {
+            let Some(fact) = self.sites.get(site as usize) else {
+                continue;
+            };
+            if redirects.contains_key("") {
+                continue;
+            }
+            let krate = self.index.files[fact.file as usize].crate_id;
+            if self.tok.authorize_unknown.contains(&krate) {
+                continue;
+            }
+            let Some(authorize) = self.tok.authorize.get(&krate) else {
+                continue;
+            };
+            if authorize.iter().any(|(u, _)| redirects.contains_key(u)) {
+                continue;
+            }
+            let Some((uri, at)) = redirects.into_iter().next() else {
+                continue;
+            };
+            let mut seen = BTreeSet::new();
+            let authorize: Vec<(String, Loc)> = authorize
+                .iter()
+                .filter(|(u, _)| seen.insert(u.clone()))
+                .take(3)
+                .cloned()
+                .collect();
+            if let Some(fact) = self.sites.get_mut(site as usize) {
+                fact.redirect_mismatch = Some(RedirectMismatch {
+                    exchange_uri: uri,
+                    exchange_at: at,
+                    authorize,
+                });
+            }
+        }
+    }
+}
+
+fn store_how(rule: &StoreRule, name: &str) -> String {
+    if rule.label.is_empty() {
+        format!("stored by `{name}`")
+    } else {
+        format!("stored in {} by `{name}`", rule.label)
+    }
+}
+
+/// Whether `hay` contains the lowercase ASCII `needle`, ignoring ASCII case.
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    hay.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+/// Words of a parameter's name or type that say it may hold tokens.
+const TOKEN_WORDS: &[&str] = &[
+    "token",
+    "access",
+    "refresh",
+    "secret",
+    "credential",
+    "oauth",
+    "bearer",
+    "grant",
+    "auth",
+];
+
+/// Types whose `new()` is an empty container made in the function.
+const CONTAINERS: &[&str] = &[
+    "HashMap",
+    "BTreeMap",
+    "HashSet",
+    "BTreeSet",
+    "Vec",
+    "VecDeque",
+    "HeaderMap",
+    "String",
+    "IndexMap",
+    "Map",
+    "Form",
+    "Params",
+    "Serializer",
+];
+
+/// Whether SQL text writes a row.
+fn sql_writes(text: &str) -> bool {
+    let upper = text.trim_start().to_ascii_uppercase();
+    ["INSERT", "UPDATE", "REPLACE", "UPSERT", "MERGE"]
+        .iter()
+        .any(|w| upper.starts_with(w))
+}
