@@ -340,7 +340,7 @@ fn the_validator_rejects_broken_logs() {
     assert!(err.contains("defaultConfiguration/level"), "{err}");
 }
 
-const RETRY: &str = "async fn f(client: C, http: H, code: String) {\n    for _ in 0..3 {\n        let _ = client.exchange_code(AuthorizationCode::new(code.clone())).request_async(&http).await;\n    }\n}\n";
+const RETRY: &str = "async fn f(client: C, http: H, code: String, tokens: &mut Vec<T>) {\n    for _ in 0..3 {\n        tokens.push(client.exchange_code(AuthorizationCode::new(code.clone())).request_async(&http).await);\n    }\n}\n";
 
 #[test]
 fn file_errors_are_tool_execution_notifications() {

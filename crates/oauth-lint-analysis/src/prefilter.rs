@@ -342,8 +342,10 @@ impl Vocabulary {
         let mut words: Vec<(usize, String)> = index.into_iter().map(|(w, i)| (i, w)).collect();
         words.sort();
         let words = Words::new(words.into_iter().map(|(_, w)| w));
-        let mut literals: Vec<String> =
-            vec!["authorization_code".to_string(), "redirect_uri=".to_string()];
+        let mut literals: Vec<String> = vec![
+            "authorization_code".to_string(),
+            "redirect_uri=".to_string(),
+        ];
         literals.extend(models.token_urls.iter().filter(|u| !u.is_empty()).cloned());
         // Leftmost-longest has the fast prefilters; `is_match` is the same for any kind.
         let literals_ac = AhoCorasickBuilder::new()

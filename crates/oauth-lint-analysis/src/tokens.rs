@@ -213,6 +213,31 @@ impl<'a> Engine<'a> {
             || (depth < MAX_DEPTH && v.fields.values().any(|x| self.any_origin(x, depth + 1, f)))
     }
 
+    /// Adds the (whole) response of the call at `anchor` wherever `v` holds a response.
+    fn alias_response(&mut self, v: &mut Val, anchor: Loc, depth: usize) {
+        let found = v.origins.iter().any(|&o| {
+            let o = &self.origins[o as usize];
+            o.kind == OriginKind::Response && o.label != anchor
+        });
+        if found {
+            // Whole: from the caller's side, what the wrapper returns is the response; a
+            // wrapper that returns only a part is reported at its own exchange.
+            let id = self.intern(super::Origin {
+                kind: OriginKind::Response,
+                at: anchor,
+                label: anchor,
+                path: Vec::new(),
+                name: None,
+            });
+            v.origins.insert(id);
+        }
+        if depth < MAX_DEPTH {
+            for f in v.fields.values_mut() {
+                self.alias_response(f, anchor, depth + 1);
+            }
+        }
+    }
+
     /// A call of the project's function returned a response. A call of a wrapper that takes
     /// the code is an exchange site of its own: what it returns is its response, judged here
     /// (the wrapper's own exchange counts the return as kept). A value the callee made from a
@@ -225,14 +250,9 @@ impl<'a> Engine<'a> {
                 let Some(&anchor) = self.tok.via_anchor.get(&site) else {
                     continue;
                 };
-                let id = self.intern(super::Origin {
-                    kind: OriginKind::Response,
-                    at: anchor,
-                    label: anchor,
-                    path: Vec::new(),
-                    name: None,
-                });
-                v.origins.insert(id);
+                // The call's response sits wherever the wrapper's returned response does
+                // (`Ok((token, profile))` puts it in field `0`).
+                self.alias_response(v, anchor, 0);
                 if self.reporting {
                     self.tok.facts.entry(anchor).or_default().function =
                         Some(Loc::new(cx.file, cx.def.name_span));

@@ -106,11 +106,11 @@ pub static LINTS: &[Lint] = &[
         default_level: Level::Deny,
         summary: "token request sends a different `redirect_uri` from the authorization URL",
         group: "correctness",
-        // Every sign-in fails; only literal and constant URIs are compared, so findings are
-        // rarely wrong. Not a vulnerability.
-        tags: &["oauth2", "correctness"],
+        // Every sign-in fails (availability), and users "fix" it by retrying, which replays
+        // the code; only literal and constant URIs are compared, so findings are rarely wrong.
+        tags: &["security", "oauth2", "correctness"],
         precision: "high",
-        security_severity: "",
+        security_severity: "4.3",
         check: redirect_uri_mismatch::check,
     },
     Lint {
@@ -140,10 +140,11 @@ pub static LINTS: &[Lint] = &[
         default_level: Level::Warn,
         summary: "token response of an exchange is never stored or returned",
         group: "suspicious",
-        // Stores the models do not know look like a dropped response.
-        tags: &["oauth2", "reliability"],
+        // The flow runs again for every request that needs a token, and code that re-runs the
+        // exchange replays the code. Stores the models do not know look like a dropped response.
+        tags: &["security", "oauth2", "reliability"],
         precision: "medium",
-        security_severity: "",
+        security_severity: "3.1",
         check: uncached_token_exchange::check,
     },
     Lint {
@@ -151,9 +152,11 @@ pub static LINTS: &[Lint] = &[
         default_level: Level::Warn,
         summary: "refresh token of an exchange is never stored or returned",
         group: "suspicious",
-        tags: &["oauth2", "reliability"],
+        // Users sign in again when the access token expires; code that keeps the old code
+        // replays it.
+        tags: &["security", "oauth2", "reliability"],
         precision: "medium",
-        security_severity: "",
+        security_severity: "3.1",
         check: discarded_refresh_token::check,
     },
     Lint {
