@@ -69,6 +69,10 @@ pub struct ModelFile {
     /// (`save_tokens`, `set_password`) (a top-level key).
     #[serde(default)]
     pub store_words: Vec<String>,
+    /// Struct fields that turn on a library's token cache when set in the function that
+    /// exchanges (rspotify's `Config { token_cached: true, .. }`) (a top-level key).
+    #[serde(default)]
+    pub cache_fields: Vec<String>,
     /// Calls that hand what they are given to code oauth-lint does not follow (a channel's
     /// `send`) (a top-level key).
     #[serde(default)]
@@ -436,6 +440,7 @@ pub struct Models {
     pub authorize_methods: Vec<String>,
     pub store_words: Vec<String>,
     pub escape_methods: Vec<String>,
+    pub cache_fields: Vec<String>,
     pub signin_words: Vec<String>,
     pub signin_urls: Vec<String>,
     pub no_refresh_token: Vec<String>,
@@ -630,6 +635,7 @@ impl Models {
         self.authorize_methods.extend(file.authorize_methods);
         self.store_words.extend(file.store_words);
         self.escape_methods.extend(file.escape_methods);
+        self.cache_fields.extend(file.cache_fields);
         self.signin_words.extend(file.signin_words);
         self.signin_urls.extend(file.signin_urls);
         self.no_refresh_token.extend(file.no_refresh_token);

@@ -94,6 +94,8 @@ pub(super) struct Tables {
     /// The anchor of each call of the project's own wrapper (an exchange through a summary):
     /// its response is what the wrapper returns, judged at the call.
     via_anchor: BTreeMap<u32, Loc>,
+    /// Functions that configure a library's token cache (rspotify's `token_cached: true`).
+    cache_configured: BTreeSet<FnId>,
     reporting_seen: bool,
 }
 
@@ -1162,7 +1164,10 @@ impl<'a> Engine<'a> {
             .copied()
             .filter(|&o| self.origins[o as usize].kind == OriginKind::Response)
             .collect();
-        let local = root_var(receiver).filter(|n| !self.shared_root(cx, st, n));
+        // A token cache configured in this function keeps them whatever becomes of the client.
+        let local = root_var(receiver)
+            .filter(|n| !self.shared_root(cx, st, n))
+            .filter(|_| !self.tok.cache_configured.contains(&cx.fid));
         if keeps == "receiver"
             && let Some(var) = local
             && let Some(target) = st.env.get_mut(var)
@@ -1228,11 +1233,8 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// A struct or `json!` field `redirect_uri: ".."` carries the URI.
-    #[expect(
-        clippy::unused_self,
-        reason = "a hook of the interpreter, called like the others"
-    )]
+    /// A struct or `json!` field `redirect_uri: ".."` carries the URI; a token-cache field
+    /// (`token_cached`) marks the function as configuring a library's cache.
     pub(super) fn token_field(
         &mut self,
         cx: &FnCx<'a>,
@@ -1241,6 +1243,11 @@ impl<'a> Engine<'a> {
         fv: &Val,
         v: &mut Val,
     ) {
+        // The field's value is not read (the lowering keeps no boolean literals): setting it
+        // at all is taken as turning the cache on, its default being off.
+        if self.models.cache_fields.iter().any(|f| f == name) {
+            self.tok.cache_configured.insert(cx.fid);
+        }
         if name != "redirect_uri" {
             return;
         }
