@@ -216,6 +216,17 @@ impl<'a> Engine<'a> {
     }
 
     /// Adds the (whole) response of the call at `anchor` wherever `v` holds a response.
+    /// The origin of the whole response of the exchange at `anchor`.
+    fn response_origin(&mut self, anchor: Loc) -> u32 {
+        self.intern(super::Origin {
+            kind: OriginKind::Response,
+            at: anchor,
+            label: anchor,
+            path: Vec::new(),
+            name: None,
+        })
+    }
+
     fn alias_response(&mut self, v: &mut Val, anchor: Loc, depth: usize) {
         let found = v.origins.iter().any(|&o| {
             let o = &self.origins[o as usize];
@@ -224,13 +235,7 @@ impl<'a> Engine<'a> {
         if found {
             // Whole: from the caller's side, what the wrapper returns is the response; a
             // wrapper that returns only a part is reported at its own exchange.
-            let id = self.intern(super::Origin {
-                kind: OriginKind::Response,
-                at: anchor,
-                label: anchor,
-                path: Vec::new(),
-                name: None,
-            });
+            let id = self.response_origin(anchor);
             v.origins.insert(id);
         }
         if depth < MAX_DEPTH {
@@ -349,13 +354,7 @@ impl<'a> Engine<'a> {
         anchor: Loc,
         v: &mut Val,
     ) {
-        let id = self.intern(super::Origin {
-            kind: OriginKind::Response,
-            at: anchor,
-            label: anchor,
-            path: Vec::new(),
-            name: None,
-        });
+        let id = self.response_origin(anchor);
         // Through the project's own wrapper, the response is what the wrapper returns, and
         // that already carries the inner exchange's response.
         if self.reporting && !self.tok.reporting_seen {
@@ -394,13 +393,7 @@ impl<'a> Engine<'a> {
             let Some(&anchor) = self.tok.site_anchor.get(&site) else {
                 continue;
             };
-            let id = self.intern(super::Origin {
-                kind: OriginKind::Response,
-                at: anchor,
-                label: anchor,
-                path: Vec::new(),
-                name: None,
-            });
+            let id = self.response_origin(anchor);
             v.origins.insert(id);
         }
     }
