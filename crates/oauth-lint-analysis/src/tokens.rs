@@ -316,8 +316,9 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// The whole response went where oauth-lint cannot follow.
-    fn token_escape(&mut self, v: &Val) {
+    /// The whole response (or, with `any_part`, any part of it) went where oauth-lint cannot
+    /// follow: the exchange is not judged.
+    fn token_escape(&mut self, v: &Val, any_part: bool) {
         if !self.reporting {
             return;
         }
@@ -325,22 +326,7 @@ impl<'a> Engine<'a> {
         deep_origins(v, &mut os, 0);
         for o in os {
             let origin = &self.origins[o as usize];
-            if origin.kind == OriginKind::Response && origin.path.is_empty() {
-                self.tok.facts.entry(origin.label).or_default().escaped = true;
-            }
-        }
-    }
-
-    /// Any part of a response went where oauth-lint does not follow.
-    fn token_escape_any(&mut self, v: &Val) {
-        if !self.reporting {
-            return;
-        }
-        let mut os = Vec::new();
-        deep_origins(v, &mut os, 0);
-        for o in os {
-            let origin = &self.origins[o as usize];
-            if origin.kind == OriginKind::Response {
+            if origin.kind == OriginKind::Response && (any_part || origin.path.is_empty()) {
                 self.tok.facts.entry(origin.label).or_default().escaped = true;
             }
         }
@@ -481,7 +467,7 @@ impl<'a> Engine<'a> {
                 .iter()
                 .any(|c| matches!(c.kind, super::CtxKind::Loop { .. }))
             {
-                self.token_escape(v);
+                self.token_escape(v, false);
                 let mut os = Vec::new();
                 deep_origins(v, &mut os, 0);
                 if self.reporting {
@@ -738,7 +724,7 @@ impl<'a> Engine<'a> {
         // A response given to a parameter that is not followed may be kept there.
         for (i, arg) in all.iter().enumerate() {
             if self.holds_response(arg, false) && !cands.iter().any(|&c| self.param_tracked(c, i)) {
-                self.token_escape_any(arg);
+                self.token_escape(arg, true);
             }
         }
         let how = format!("stored by `{name}`");
@@ -905,17 +891,8 @@ impl<'a> Engine<'a> {
     ) {
         if self.models.escape_methods.iter().any(|m| m == name) {
             // A channel: the other end is not followed.
-            if self.reporting {
-                for a in argv {
-                    let mut os = Vec::new();
-                    deep_origins(a, &mut os, 0);
-                    for o in os {
-                        let origin = &self.origins[o as usize];
-                        if origin.kind == OriginKind::Response {
-                            self.tok.facts.entry(origin.label).or_default().escaped = true;
-                        }
-                    }
-                }
+            for a in argv {
+                self.token_escape(a, true);
             }
             return;
         }
@@ -934,7 +911,7 @@ impl<'a> Engine<'a> {
         }
         for a in argv {
             if self.holds_response(a, true) {
-                self.token_escape(a);
+                self.token_escape(a, false);
             }
         }
     }
