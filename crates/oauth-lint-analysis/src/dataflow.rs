@@ -2183,16 +2183,28 @@ impl<'a> Engine<'a> {
         {
             return self.unknown(cx, span);
         }
-        if let Some(rule) = find_fn(&models.exchange_functions, &path)
-            && rule.arity.is_none_or(|a| a == argv.len())
-            && let Some(i) = rule.code_arg
-            && let Some(code) = argv.get(i)
-        {
+        // With `arg_kind`, the code rides on a pending request passed as the argument
+        // (`GraphClient::from(&client)`), and the exchange is this call.
+        let exchanged = find_fn(&models.exchange_functions, &path)
+            .filter(|rule| rule.arity.is_none_or(|a| a == argv.len()))
+            .and_then(|rule| {
+                let i = rule.code_arg?;
+                let arg = argv.get(i)?;
+                match &rule.arg_kind {
+                    None => Some((arg.clone(), context_of(&argv, Some(i)))),
+                    Some(kind) => {
+                        let p = arg.pending.as_ref().filter(|p| &p.kind == kind)?;
+                        let mut context = context_of(&argv, Some(i));
+                        context.extend(p.context.iter().copied());
+                        Some(((**p.code.as_ref()?).clone(), context))
+                    }
+                }
+            });
+        if let Some((code, context)) = exchanged {
             let retrying = argv.iter().find_map(|a| a.retrying);
-            let context = context_of(&argv, Some(i));
             return self.exchange(
                 cx,
-                code,
+                &code,
                 Self::loc(cx, *cspan),
                 span,
                 retrying,

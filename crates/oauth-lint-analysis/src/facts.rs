@@ -142,6 +142,9 @@ pub struct TokenFact {
     pub library_keeps: bool,
     /// The configuration says this provider issues no refresh token.
     pub no_refresh_token: bool,
+    /// The scopes the request asks for are known and lack the one that brings a refresh token
+    /// (graph-oauth without `offline_access`): where they are set.
+    pub no_refresh_scope: Option<Loc>,
 }
 
 impl TokenFact {

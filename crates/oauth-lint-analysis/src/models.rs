@@ -6,7 +6,7 @@
 //! name; a `functions` entry matches a path call when one path is a suffix of the other after
 //! `use` expansion (`std::env::var` matches `env::var` and `var` imported from `std::env`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
@@ -62,6 +62,10 @@ pub struct ModelFile {
     /// Calls that set the redirect URI of a client, a request or an authorization URL.
     #[serde(default)]
     pub redirect_uri: Vec<RedirectRule>,
+    /// Calls that set the scopes of a pending request whose tokens carry a refresh token only
+    /// when one scope is asked for (graph-oauth's `with_scope` and `offline_access`).
+    #[serde(default)]
+    pub refresh_scope: Vec<RefreshScopeRule>,
     /// Calls that build the authorization URL from a client (a top-level key of method names).
     #[serde(default)]
     pub authorize_methods: Vec<String>,
@@ -139,6 +143,17 @@ pub struct ResponseRule {
     /// `"receiver"`: the tokens live in the receiver, which is kept when it outlives the
     /// request; `"library"`: the library stores them (a token cache).
     pub keeps: String,
+}
+
+/// A call that sets the scopes (argument 0, a list) of a pending request of one of `kinds`,
+/// whose tokens carry a refresh token only when `scope` is among them.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshScopeRule {
+    #[serde(default)]
+    pub methods: Vec<String>,
+    pub kinds: Vec<String>,
+    pub scope: String,
 }
 
 /// A call that sets a redirect URI: argument `arg` (0-based, receiver excluded).
@@ -437,6 +452,9 @@ pub struct Models {
     pub response_functions: Vec<(Vec<String>, ResponseRule)>,
     pub redirect_methods: BTreeMap<String, usize>,
     pub redirect_functions: Vec<(Vec<String>, usize)>,
+    /// Scope setters by method name (`with_scope`), and the pending kinds they matter for.
+    pub refresh_scope_methods: BTreeMap<String, RefreshScopeRule>,
+    pub refresh_scope_kinds: BTreeSet<String>,
     pub authorize_methods: Vec<String>,
     pub store_words: Vec<String>,
     pub escape_methods: Vec<String>,
@@ -630,6 +648,12 @@ impl Models {
             }
             for f in &rule.functions {
                 self.redirect_functions.push((split_path(f), rule.arg));
+            }
+        }
+        for rule in file.refresh_scope {
+            self.refresh_scope_kinds.extend(rule.kinds.iter().cloned());
+            for m in &rule.methods {
+                self.refresh_scope_methods.insert(m.clone(), rule.clone());
             }
         }
         self.authorize_methods.extend(file.authorize_methods);

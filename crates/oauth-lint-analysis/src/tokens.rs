@@ -39,6 +39,36 @@ pub(super) struct TokVal {
     redirects: BTreeMap<String, Loc>,
     /// A container made in this function (`HashMap::new()`): writing into it stores nothing.
     fresh: bool,
+    /// What the scopes set on a pending request say about its refresh token.
+    scopes: Scopes,
+}
+
+/// The scopes set on a pending request (`with_scope(vec![..])`), as far as a refresh token goes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) enum Scopes {
+    /// Never set.
+    #[default]
+    Unset,
+    /// Known, and the scope that brings a refresh token is not among them: where they are set.
+    Missing(Loc),
+    /// Set to something that may hold it (not known, or known to).
+    Open,
+}
+
+impl Scopes {
+    /// Missing only when it is missing on every path.
+    fn join(self, other: Scopes) -> Scopes {
+        if self == other { self } else { Scopes::Open }
+    }
+
+    /// Scopes set again: a library adds them to the ones already set.
+    fn then(self, next: Scopes) -> Scopes {
+        match (self, next) {
+            (Scopes::Unset, n) => n,
+            (Scopes::Missing(l), Scopes::Missing(_)) => Scopes::Missing(l),
+            _ => Scopes::Open,
+        }
+    }
 }
 
 /// Joins what two values carry. A value that carries nothing has `None`, so values compare
@@ -52,21 +82,29 @@ pub(super) fn join_tok(mine: &mut Option<Box<TokVal>>, other: Option<&TokVal>) {
                 }
             }
             a.fresh &= b.fresh;
+            a.scopes = a.scopes.join(b.scopes);
         }
-        (None, Some(b)) if !b.redirects.is_empty() => {
+        (None, Some(b)) if !b.redirects.is_empty() || b.scopes != Scopes::Unset => {
             *mine = Some(Box::new(TokVal {
                 redirects: b.redirects.clone(),
                 fresh: false,
+                scopes: b.scopes.join(Scopes::Unset),
             }));
         }
-        (Some(a), None) => a.fresh = false,
+        (Some(a), None) => {
+            a.fresh = false;
+            a.scopes = a.scopes.join(Scopes::Unset);
+        }
         _ => {}
     }
-    if mine
-        .as_ref()
-        .is_some_and(|t| t.redirects.is_empty() && !t.fresh)
-    {
+    if mine.as_ref().is_some_and(|t| t.is_empty()) {
         *mine = None;
+    }
+}
+
+impl TokVal {
+    fn is_empty(&self) -> bool {
+        self.redirects.is_empty() && !self.fresh && self.scopes == Scopes::Unset
     }
 }
 
@@ -389,7 +427,7 @@ impl<'a> Engine<'a> {
         // A container is fresh only in the function that made it.
         if let Some(t) = &mut returns.tok {
             t.fresh = false;
-            if t.redirects.is_empty() {
+            if t.is_empty() {
                 returns.tok = None;
             }
         }
@@ -560,6 +598,63 @@ impl<'a> Engine<'a> {
             .get_or_insert_with(Box::default)
             .redirects
             .insert(uri, loc);
+    }
+
+    /// An exchange whose request asks for scopes without the one that brings a refresh token.
+    fn note_scopes<'v>(&mut self, made_of: impl Iterator<Item = &'v Val>, v: &Val) {
+        let missing = made_of
+            .filter(|x| {
+                x.pending
+                    .as_ref()
+                    .is_some_and(|p| self.models.refresh_scope_kinds.contains(&p.kind))
+            })
+            .find_map(|x| match x.tok.as_ref().map(|t| t.scopes) {
+                Some(Scopes::Missing(at)) => Some(at),
+                _ => None,
+            });
+        let Some(at) = missing else { return };
+        for site in &v.results {
+            if let Some(anchor) = self.tok.site_anchor.get(site) {
+                self.tok.facts.entry(*anchor).or_default().no_refresh_scope = Some(at);
+            }
+        }
+    }
+
+    /// The string literals of a list written in place (`vec!["a", "b"]`, `&["a"]`, `["a"]`,
+    /// a `const` holding one); `None` when any element is not a literal.
+    fn literal_list(&self, cx: &FnCx<'a>, e: &Expr, depth: usize) -> Option<Vec<String>> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        if let Some(s) = e.as_str_lit() {
+            return Some(vec![s.to_string()]);
+        }
+        let elems: &[Expr] = match e {
+            Expr::Array { elems, .. } => elems,
+            Expr::Unary { inner, .. } => return self.literal_list(cx, inner, depth + 1),
+            Expr::Macro { path, kind, .. } if path.last().is_some_and(|m| m == "vec") => {
+                match &**kind {
+                    crate::ir::MacroKind::Exprs(elems) => elems,
+                    _ => return None,
+                }
+            }
+            Expr::Method {
+                receiver, method, ..
+            } if matches!(method.as_str(), "to_vec" | "into" | "to_owned") => {
+                return self.literal_list(cx, receiver, depth + 1);
+            }
+            Expr::Path { segs, .. } => {
+                let krate = self.krate(cx);
+                let (_, c) = self.index.constant(krate, segs.last()?)?;
+                return self.literal_list(cx, c.value.as_ref()?, depth + 1);
+            }
+            _ => return None,
+        };
+        let mut out = Vec::new();
+        for x in elems {
+            out.extend(self.literal_list(cx, x, depth + 1)?);
+        }
+        Some(out)
     }
 
     fn note_authorize(&mut self, cx: &FnCx<'a>, redirects: &BTreeMap<String, Loc>) {
@@ -804,6 +899,9 @@ impl<'a> Engine<'a> {
             return;
         };
         self.restore_response(v);
+        if !v.results.is_empty() && self.reporting {
+            self.note_scopes(argv.iter(), v);
+        }
         let Some(last) = segs.last() else { return };
         let loc = Loc::new(cx.file, *span);
         if matches!(last.as_str(), "new" | "default" | "with_capacity")
@@ -967,15 +1065,38 @@ impl<'a> Engine<'a> {
             let tok = v.tok.get_or_insert_with(Box::default);
             tok.redirects = redirects;
         }
+        // Scopes set on a pending request: `with_scope(vec!["User.Read"])`.
+        if let Some(rule) = models.refresh_scope_methods.get(method)
+            && let Some(arg) = args.first()
+        {
+            let set = match self.literal_list(cx, arg, 0) {
+                Some(list) if !list.iter().any(|s| s.split(' ').any(|w| w == rule.scope)) => {
+                    Scopes::Missing(Loc::new(cx.file, arg.span()))
+                }
+                _ => Scopes::Open,
+            };
+            let before = recv.tok.as_ref().map_or(Scopes::Unset, |t| t.scopes);
+            v.tok.get_or_insert_with(Box::default).scopes = before.then(set);
+        }
+        // A builder step keeps the scopes set before it.
+        if v.pending.is_some()
+            && let Some(t) = &recv.tok
+            && t.scopes != Scopes::Unset
+            && v.tok.as_ref().is_none_or(|x| x.scopes == Scopes::Unset)
+            && !models.refresh_scope_methods.contains_key(method)
+        {
+            v.tok.get_or_insert_with(Box::default).scopes = t.scopes;
+        }
         if v.pending.is_some()
             && recv.pending.is_none()
             && let Some(t) = &recv.tok
-            && !t.redirects.is_empty()
+            && !t.is_empty()
             && v.tok.is_none()
         {
             v.tok = Some(Box::new(TokVal {
                 redirects: t.redirects.clone(),
                 fresh: false,
+                scopes: t.scopes,
             }));
         }
         if models.authorize_methods.iter().any(|m| m == method) {
@@ -995,6 +1116,7 @@ impl<'a> Engine<'a> {
             tok.redirects.extend(redirects);
         }
         if !v.results.is_empty() && self.reporting {
+            self.note_scopes(std::iter::once(recv).chain(argv), v);
             let mut redirects = BTreeMap::new();
             for t in std::iter::once(recv)
                 .chain(argv)

@@ -13,8 +13,31 @@ const HELP: &str = "store `refresh_token()` next to the access token (or the who
 and refresh with `exchange_refresh_token`; if this provider issues no refresh token (a GitHub \
 OAuth app), say so in oauth-lint.toml: `[models] no_refresh_token = [\"github\"]`";
 
+const SCOPE_NOTE: &str = "without a refresh token, the client's token cache sends the same \
+authorization code again when the access token expires, and the server rejects it (Azure AD: \
+AADSTS54005); the user must sign in again";
+const SCOPE_HELP: &str = "ask for the `offline_access` scope with the others, so that the \
+tokens carry a refresh token";
+
 pub(crate) fn check(fact: &ExchangeFact, out: &mut Vec<Finding>) {
     let Some(t) = &fact.token else { return };
+    // Kept, but asked for without the scope that brings a refresh token.
+    if let Some(at) = t.no_refresh_scope
+        && !t.no_refresh_token
+        && (t.keeps_anything() || t.escaped || t.library_keeps)
+    {
+        let finding = Finding::new(
+            "discarded_refresh_token",
+            fact,
+            "tokens of this exchange can carry no refresh token",
+        )
+        .label(
+            at,
+            "these scopes lack `offline_access`: no refresh token is issued",
+        );
+        out.push(finding.note(SCOPE_NOTE).help(SCOPE_HELP));
+        return;
+    }
     if t.no_refresh_token
         || t.escaped
         || t.library_keeps
