@@ -2567,6 +2567,9 @@ impl<'a> Engine<'a> {
                 {
                     continue;
                 }
+                if !rule.crates.is_empty() && !self.index.file_uses(cx.file, &rule.crates) {
+                    continue;
+                }
                 if let Some(kind) = &rule.arg_kind {
                     // The code rides on a pending request passed as an argument.
                     let Some(p) = rule

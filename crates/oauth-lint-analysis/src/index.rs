@@ -161,6 +161,16 @@ impl<'a> Index<'a> {
         self.types.get(&(krate, name)).cloned().unwrap_or_default()
     }
 
+    /// Whether a file has a `use` of one of `crates`.
+    pub(crate) fn file_uses(&self, file: FileId, crates: &[String]) -> bool {
+        self.files[file as usize].ir.uses.iter().any(|u| {
+            u.path
+                .iter()
+                .find(|s| !s.is_empty())
+                .is_some_and(|root| crates.iter().any(|c| c == root))
+        })
+    }
+
     pub(crate) fn constant(&self, krate: u32, name: &str) -> Option<(FileId, &'a ConstDef)> {
         self.consts.get(&(krate, name)).copied()
     }

@@ -301,6 +301,10 @@ pub struct ExchangeRule {
     /// Only calls whose argument `index` is the string literal `equals`.
     #[serde(default)]
     pub when_arg: Option<ArgEquals>,
+    /// Only in files that `use` one of these crates (for names too common to model alone:
+    /// atrium-oauth's `client.callback(params)`).
+    #[serde(default)]
+    pub crates: Vec<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
