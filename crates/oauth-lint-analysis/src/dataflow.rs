@@ -2598,6 +2598,12 @@ impl<'a> Engine<'a> {
                         context.extend(p.context.iter().copied());
                         match arg {
                             Some(i) => argv.get(i).cloned().map(|v| (v, loc)),
+                            // No code value: inert for the code lints (no origin to repeat,
+                            // retry or persist).
+                            // The exchange is this call (the flow runs inside it).
+                            None if rule.codeless && p.code.is_none() => {
+                                Some((Val::default(), loc))
+                            }
                             None => p.code.as_ref().map(|c| ((**c).clone(), p.anchor)),
                         }
                     }

@@ -143,6 +143,9 @@ pub struct ResponseRule {
     /// `"receiver"`: the tokens live in the receiver, which is kept when it outlives the
     /// request; `"library"`: the library stores them (a token cache).
     pub keeps: String,
+    /// The part of the tokens the call returns (`access_token`), when not the whole response.
+    #[serde(default)]
+    pub part: Option<String>,
 }
 
 /// A call that sets the scopes (argument 0, a list) of a pending request of one of `kinds`,
@@ -305,6 +308,11 @@ pub struct ExchangeRule {
     /// atrium-oauth's `client.callback(params)`).
     #[serde(default)]
     pub crates: Vec<String>,
+    /// The library obtains the code itself (its own loopback server or prompt) from a pending
+    /// request of `receiver_kind` that carries none: the exchange matters only for what
+    /// becomes of its tokens, never for the code lints.
+    #[serde(default)]
+    pub codeless: bool,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

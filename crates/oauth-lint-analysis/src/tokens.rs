@@ -1139,6 +1139,10 @@ impl<'a> Engine<'a> {
             && let Some(rule) = models.response_methods.get(method)
         {
             self.library_keeps(cx, rule.keeps.as_str(), receiver, v, st);
+            // The call gives back one part: yup-oauth2's `auth.token(..)` is the access token.
+            if let Some(part) = &rule.part {
+                *v = self.project(v, part);
+            }
         }
         let recv_token = self.holds_token(cx, recv);
         let args_token = argv.iter().any(|a| self.holds_token(cx, a));
