@@ -172,6 +172,9 @@ pub struct RedirectMismatch {
     pub exchange_at: Loc,
     /// The URIs the authorization URLs are built with, and where.
     pub authorize: Vec<(String, Loc)>,
+    /// When both sides are the literal defaults of the same configuration value (an
+    /// environment variable or a settings field read with `unwrap_or(..)`): its name.
+    pub default_of: Option<String>,
 }
 
 /// One exchange site and everything known about it.

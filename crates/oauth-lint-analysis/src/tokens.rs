@@ -188,6 +188,70 @@ fn redirect_in_text(text: &str) -> Option<String> {
     )
 }
 
+/// Marks a redirect URI that is the literal default of a configuration value.
+const DEFAULT_MARK: char = '\u{1}';
+
+/// The redirect URI `default` as the default of the configuration value `field`.
+fn default_uri(field: &str, default: &str) -> String {
+    format!("{DEFAULT_MARK}{field}{DEFAULT_MARK}{default}")
+}
+
+/// The configuration value and default of a URI made by `default_uri`.
+fn split_default(uri: &str) -> Option<(&str, &str)> {
+    uri.strip_prefix(DEFAULT_MARK)?.split_once(DEFAULT_MARK)
+}
+
+/// The environment variable or settings field a receiver reads (`std::env::var("REDIRECT_URL")`,
+/// `settings.redirect_url.clone()`), when it is named in place.
+fn config_value(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Call { callee, args, .. } => {
+            let Expr::Path { segs, .. } = &**callee else {
+                return None;
+            };
+            let reader = matches!(segs.last()?.as_str(), "var" | "var_os")
+                && segs
+                    .iter()
+                    .rev()
+                    .nth(1)
+                    .is_none_or(|m| matches!(m.as_str(), "env" | "dotenvy" | "dotenv"));
+            let name = args.first()?.as_str_lit()?;
+            reader.then(|| format!("${name}"))
+        }
+        Expr::Field { name, .. } => Some(name.clone()),
+        Expr::Method {
+            receiver, method, ..
+        } if matches!(
+            method.as_str(),
+            "clone" | "as_deref" | "as_ref" | "ok" | "cloned" | "to_owned"
+        ) =>
+        {
+            config_value(receiver)
+        }
+        Expr::Try { inner, .. } | Expr::Unary { inner, .. } => config_value(inner),
+        _ => None,
+    }
+}
+
+/// The string literal a default argument gives (`"..".into()`, `|_| "..".to_string()`,
+/// `String::from("..")`).
+fn default_lit(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Closure { body, .. } => default_lit(body),
+        Expr::Block(b) => match b.stmts.as_slice() {
+            [crate::ir::Stmt::Expr(tail)] => default_lit(tail),
+            _ => None,
+        },
+        Expr::Call { callee, args, .. }
+            if matches!(&**callee, Expr::Path { segs, .. } if segs.last().is_some_and(|s| s == "from"))
+                && args.len() == 1 =>
+        {
+            args[0].as_str_lit()
+        }
+        _ => e.as_str_lit(),
+    }
+}
+
 /// Whether URL text is an authorization request (not a token request).
 fn is_authorize_text(text: &str) -> bool {
     let t = text.to_ascii_lowercase();
@@ -1065,6 +1129,17 @@ impl<'a> Engine<'a> {
             let tok = v.tok.get_or_insert_with(Box::default);
             tok.redirects = redirects;
         }
+        // `env::var("REDIRECT_URL").unwrap_or_else(|_| "http://..".into())`: a configuration
+        // value's literal default, compared only with the same value's defaults.
+        if matches!(method, "unwrap_or" | "unwrap_or_else")
+            && let Some(default) = args.first().and_then(default_lit)
+            && is_uri(default)
+            && let Some(field) = config_value(receiver)
+        {
+            let at = Loc::new(cx.file, args[0].span());
+            v.tok.get_or_insert_with(Box::default).redirects =
+                BTreeMap::from([(default_uri(&field, default), at)]);
+        }
         // Scopes set on a pending request: `with_scope(vec!["User.Read"])`.
         if let Some(rule) = models.refresh_scope_methods.get(method)
             && let Some(arg) = args.first()
@@ -1383,21 +1458,34 @@ impl<'a> Engine<'a> {
             if authorize.iter().any(|(u, _)| redirects.contains_key(u)) {
                 continue;
             }
+            // A configuration value's default is comparable only with a default of the same
+            // value: the value may be set to anything else.
+            let comparable = redirects.keys().all(|e| {
+                authorize
+                    .iter()
+                    .all(|(a, _)| split_default(e).map(|d| d.0) == split_default(a).map(|d| d.0))
+            });
+            if !comparable {
+                continue;
+            }
             let Some((uri, at)) = redirects.into_iter().next() else {
                 continue;
             };
+            let default_of = split_default(&uri).map(|(field, _)| field.to_string());
+            let shown = |u: &str| split_default(u).map_or(u, |(_, d)| d).to_string();
             let mut seen = BTreeSet::new();
             let authorize: Vec<(String, Loc)> = authorize
                 .iter()
                 .filter(|(u, _)| seen.insert(u.clone()))
                 .take(3)
-                .cloned()
+                .map(|(u, l)| (shown(u), *l))
                 .collect();
             if let Some(fact) = self.sites.get_mut(site as usize) {
                 fact.redirect_mismatch = Some(RedirectMismatch {
-                    exchange_uri: uri,
+                    exchange_uri: shown(&uri),
                     exchange_at: at,
                     authorize,
+                    default_of,
                 });
             }
         }

@@ -16,6 +16,14 @@ pub(crate) fn check(fact: &ExchangeFact, out: &mut Vec<Finding>) {
     let Some(m) = &fact.redirect_mismatch else {
         return;
     };
+    let unset = m
+        .default_of
+        .as_deref()
+        .map(|f| match f.strip_prefix('$') {
+            Some(var) => format!(" when `{var}` is not set"),
+            None => format!(" when `{f}` is not set"),
+        })
+        .unwrap_or_default();
     let mut finding = Finding::new(
         "redirect_uri_mismatch",
         fact,
@@ -23,10 +31,13 @@ pub(crate) fn check(fact: &ExchangeFact, out: &mut Vec<Finding>) {
     )
     .label(
         m.exchange_at,
-        format!("the token request sends `{}`", m.exchange_uri),
+        format!("the token request sends `{}`{unset}", m.exchange_uri),
     );
     for (uri, at) in &m.authorize {
-        finding = finding.label(*at, format!("the authorization URL is built with `{uri}`"));
+        finding = finding.label(
+            *at,
+            format!("the authorization URL is built with `{uri}`{unset}"),
+        );
     }
     out.push(finding.note(NOTE).help(HELP));
 }
