@@ -1087,7 +1087,8 @@ impl<'a> Engine<'a> {
                 Stmt::Expr(e) => self.eval(cx, e, st),
             };
         }
-        last
+        // `stmt;` at the end: the block's value is `()`.
+        if block.valued { last } else { Val::default() }
     }
 
     fn bind(&mut self, pat: &Pat, val: &Val, st: &mut State) {
@@ -1108,7 +1109,13 @@ impl<'a> Engine<'a> {
                 let last = path.last().map_or("", String::as_str);
                 if elems.len() == 1 {
                     // `Ok(x)`, `Some(x)`, `Query(q)`, `Json(body)`: the wrapper is transparent.
-                    let v = if matches!(last, "Ok" | "Err" | "Some") {
+                    let v = if last == "Err" {
+                        // The error of an exchange is not its token response.
+                        let mut v = val.clone();
+                        v.origins
+                            .retain(|&o| self.origins[o as usize].kind != OriginKind::Response);
+                        v
+                    } else if matches!(last, "Ok" | "Some") {
                         val.clone()
                     } else {
                         val.fields.get("0").cloned().unwrap_or_else(|| val.clone())
@@ -2930,12 +2937,26 @@ impl<'a> Engine<'a> {
                             ..Body::default()
                         }));
                     }
+                    let diverges =
+                        matches!(last, "panic" | "unreachable" | "todo" | "unimplemented");
                     for (name, _) in inline_names(t) {
                         if let Some(var) = st.env.get(&name) {
                             v.origins.extend(var.origins.iter().copied());
+                            if diverges {
+                                self.token_in_panic(var);
+                            }
+                        }
+                    }
+                    if diverges {
+                        for (_, av) in &positional {
+                            self.token_in_panic(av);
                         }
                     }
                     self.token_format(cx, span, t, &positional, &mut v, st);
+                }
+                // Printing and logging give `()`, not the text.
+                if UNIT_FORMAT_MACROS.contains(&last) {
+                    return Val::default();
                 }
                 v
             }
@@ -3186,6 +3207,24 @@ impl<'a> Engine<'a> {
         v
     }
 }
+
+/// `format!`-like macros that print or log: their value is `()`.
+const UNIT_FORMAT_MACROS: &[&str] = &[
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "trace",
+    "debug",
+    "info",
+    "warn",
+    "error",
+    "log",
+    "event",
+    "log_info",
+    "log_debug",
+    "log_error",
+];
 
 /// Whether a value holds (at any field depth) a pending token request, an HTTP request or a
 /// form body: what an exchange is made of.

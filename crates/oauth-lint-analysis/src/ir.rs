@@ -124,6 +124,9 @@ pub struct Param {
 pub struct Block {
     pub span: Span,
     pub stmts: Vec<Stmt>,
+    /// The last statement is an expression without a semicolon: the block's value. Otherwise
+    /// the block's value is `()`.
+    pub valued: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -558,6 +558,11 @@ impl Lowerer<'_> {
 
     fn block(&mut self, block: &syn::Block, module: &[String]) -> Block {
         let mut stmts = Vec::with_capacity(block.stmts.len());
+        let valued = match block.stmts.last() {
+            Some(syn::Stmt::Expr(_, semi)) => semi.is_none(),
+            Some(syn::Stmt::Macro(m)) => m.semi_token.is_none(),
+            _ => false,
+        };
         for stmt in &block.stmts {
             match stmt {
                 syn::Stmt::Local(local) => {
@@ -570,6 +575,7 @@ impl Lowerer<'_> {
                                 other => Block {
                                     span: other.span(),
                                     stmts: vec![Stmt::Expr(other)],
+                                    valued: true,
                                 },
                             }),
                         ),
@@ -599,6 +605,7 @@ impl Lowerer<'_> {
         Block {
             span: self.span(block.brace_token.span.join()),
             stmts,
+            valued,
         }
     }
 

@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{Engine, FnCx, OriginKind, State, Val, root_var};
 use crate::facts::{Loc, RedirectMismatch, TokenFact, TokenKeep, TokenPart};
 use crate::index::FnId;
-use crate::ir::{Expr, Pat, Span};
+use crate::ir::{Block, Expr, Pat, Span, Stmt};
 use crate::models::{StoreRule, find_fn, path_matches};
 
 /// Redirect URIs a value carries, at most this many.
@@ -249,6 +249,44 @@ fn default_lit(e: &Expr) -> Option<&str> {
             args[0].as_str_lit()
         }
         _ => e.as_str_lit(),
+    }
+}
+
+/// Whether local `var` is bound, in `block` or a block nested in it, to a value constructed in
+/// place: `let var = Type::new(..)` (any associated function of a type), with adapters and
+/// builder steps after it.
+fn constructed_in(block: &Block, var: &str, depth: usize) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    block.stmts.iter().any(|stmt| match stmt {
+        Stmt::Let {
+            pat: Pat::Bind { name, .. },
+            init: Some(init),
+            ..
+        } if name == var => is_construction(init),
+        Stmt::Let { .. } => false,
+        Stmt::Expr(e) => match e {
+            Expr::Block(b) | Expr::Async(b) => constructed_in(b, var, depth + 1),
+            Expr::If { then, .. } => constructed_in(then, var, depth + 1),
+            Expr::Loop { body, .. } => constructed_in(body, var, depth + 1),
+            _ => false,
+        },
+    })
+}
+
+fn is_construction(e: &Expr) -> bool {
+    match e {
+        Expr::Try { inner, .. } | Expr::Await { inner, .. } | Expr::Unary { inner, .. } => {
+            is_construction(inner)
+        }
+        // Adapters and builder steps: `Type::builder(..).persist(..).build().await?`.
+        Expr::Method { receiver, .. } => is_construction(receiver),
+        Expr::Call { callee, .. } => matches!(&**callee, Expr::Path { segs, .. }
+            if segs.len() >= 2
+                && segs[segs.len() - 2].chars().next().is_some_and(char::is_uppercase)),
+        Expr::Struct { .. } => true,
+        _ => false,
     }
 }
 
@@ -1335,10 +1373,13 @@ impl<'a> Engine<'a> {
             .copied()
             .filter(|&o| self.origins[o as usize].kind == OriginKind::Response)
             .collect();
-        // A token cache configured in this function keeps them whatever becomes of the client.
+        // A token cache configured in this function keeps them whatever becomes of the client;
+        // a client made by another function (`init_spotify(jar)`) may have one configured there:
+        // only a client constructed here (`AuthCodeSpotify::new(..)`) is judged.
         let local = root_var(receiver)
             .filter(|n| !self.shared_root(cx, st, n))
-            .filter(|_| !self.tok.cache_configured.contains(&cx.fid));
+            .filter(|_| !self.tok.cache_configured.contains(&cx.fid))
+            .filter(|n| constructed_in(&cx.def.body, n, 0));
         if keeps == "receiver"
             && let Some(var) = local
             && let Some(target) = st.env.get_mut(var)
@@ -1385,6 +1426,14 @@ impl<'a> Engine<'a> {
         let loc = Loc::new(cx.file, span);
         for a in vals {
             self.token_use(cx, a, Use::Store, loc, &how);
+        }
+    }
+
+    /// A response shown in a panic message (`other => panic!("unexpected: {other:?}")`): a test
+    /// that asserts on the outcome, where no token is meant to be kept.
+    pub(super) fn token_in_panic(&mut self, v: &Val) {
+        if self.holds_response(v, false) {
+            self.token_escape(v, true);
         }
     }
 
