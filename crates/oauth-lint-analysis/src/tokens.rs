@@ -134,6 +134,8 @@ pub(super) struct Tables {
     via_anchor: BTreeMap<u32, Loc>,
     /// Functions that configure a library's token cache (rspotify's `token_cached: true`).
     cache_configured: BTreeSet<FnId>,
+    /// Functions (by name) whose whole returned response a caller in the project receives.
+    returned_to_caller: BTreeSet<Loc>,
     reporting_seen: bool,
 }
 
@@ -418,6 +420,27 @@ impl<'a> Engine<'a> {
             v.origins.extend(whole);
         }
         let _ = call;
+    }
+
+    /// A call of the project's own function that gives back a whole token response: what the
+    /// caller does with it is recorded on the same exchange, so the return itself keeps nothing
+    /// (lints.md: "a response returned whole to the caller is judged at the caller").
+    fn note_returned_to_caller(&mut self, cands: &[FnId], v: &Val) {
+        // A wrapper that takes the code is an exchange at its call: judged there already.
+        if !self.reporting
+            || !self.holds_response(v, true)
+            || v.results
+                .iter()
+                .any(|s| self.tok.via_anchor.contains_key(s))
+        {
+            return;
+        }
+        for &f in cands {
+            let def = self.index.fn_def(f);
+            self.tok
+                .returned_to_caller
+                .insert(Loc::new(f.file, def.name_span));
+        }
     }
 
     /// Records a use of every token part in `v` (and, for this function's parameters, a
@@ -1044,6 +1067,7 @@ impl<'a> Engine<'a> {
         if !cands.is_empty() {
             if received || args_response {
                 self.token_received(cx, argv, v, loc);
+                self.note_returned_to_caller(&cands, v);
             }
             if args_token {
                 self.token_summaries(cx, &cands, argv, loc, &name);
@@ -1273,6 +1297,7 @@ impl<'a> Engine<'a> {
             all.push(recv.clone());
             all.extend(argv.iter().cloned());
             self.token_received(cx, &all, v, loc);
+            self.note_returned_to_caller(&cands, v);
         }
         if !recv_token && !args_token {
             return;
@@ -1479,10 +1504,13 @@ impl<'a> Engine<'a> {
     /// Gives every exchange site its token fact and its redirect mismatch, if any.
     pub(super) fn attach_token_facts(&mut self) {
         let facts = std::mem::take(&mut self.tok.facts);
-        for (anchor, fact) in facts {
+        let to_caller = std::mem::take(&mut self.tok.returned_to_caller);
+        for (anchor, mut fact) in facts {
             if fact.function.is_none() {
                 continue;
             }
+            fact.returned
+                .retain(|k| k.part != TokenPart::Whole || !to_caller.contains(&k.loc));
             if let Some(&id) = self.site_ids.get(&anchor)
                 && let Some(site) = self.sites.get_mut(id as usize)
             {
