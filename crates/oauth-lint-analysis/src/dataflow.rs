@@ -659,6 +659,21 @@ impl<'a> Engine<'a> {
         self.new_val(cx, OriginKind::Unknown, span, None)
     }
 
+    /// An exchange that returns a tuple of token parts (pimalaya's `(access, Option<refresh>)`):
+    /// element `i` of the result is part `parts[i]` of the response, the whole response for "",
+    /// and no part of it for "-" (rauthy-client's cookie to clear).
+    fn returned_parts(&mut self, v: &mut Val, parts: &[String]) {
+        let whole = v.clone();
+        for (i, part) in parts.iter().enumerate() {
+            let p = match part.as_str() {
+                "" => whole.clone(),
+                "-" => Val::default(),
+                _ => self.project(&whole, part),
+            };
+            v.fields.insert(i.to_string(), p);
+        }
+    }
+
     /// A field of a value: its known field, or its origins extended by the field name.
     fn project(&mut self, val: &Val, name: &str) -> Val {
         if let Some(v) = val.fields.get(name) {
@@ -2191,25 +2206,32 @@ impl<'a> Engine<'a> {
             return self.unknown(cx, span);
         }
         // With `arg_kind`, the code rides on a pending request passed as the argument
-        // (`GraphClient::from(&client)`), and the exchange is this call.
-        let exchanged = find_fn(&models.exchange_functions, &path)
-            .filter(|rule| rule.arity.is_none_or(|a| a == argv.len()))
-            .and_then(|rule| {
-                let i = rule.code_arg?;
-                let arg = argv.get(i)?;
-                match &rule.arg_kind {
-                    None => Some((arg.clone(), context_of(&argv, Some(i)))),
-                    Some(kind) => {
-                        let p = arg.pending.as_ref().filter(|p| &p.kind == kind)?;
-                        let mut context = context_of(&argv, Some(i));
-                        context.extend(p.context.iter().copied());
-                        Some(((**p.code.as_ref()?).clone(), context))
-                    }
+        // (`GraphClient::from(&client)`), and the exchange is this call. Several rules can name
+        // one function (versions with different arities): the first whose arity fits is used.
+        let rule = models
+            .exchange_functions
+            .iter()
+            .filter(|(p, _)| path_matches(&path, p))
+            .map(|(_, r)| r)
+            .find(|r| r.arity.is_none_or(|a| a == argv.len()));
+        let exchanged = rule.and_then(|rule| {
+            let i = rule.code_arg?;
+            let arg = argv.get(i)?;
+            match &rule.arg_kind {
+                None => Some((arg.clone(), context_of(&argv, Some(i)))),
+                Some(kind) => {
+                    let p = arg.pending.as_ref().filter(|p| &p.kind == kind)?;
+                    let mut context = context_of(&argv, Some(i));
+                    context.extend(p.context.iter().copied());
+                    Some(((**p.code.as_ref()?).clone(), context))
                 }
-            });
-        if let Some((code, context)) = exchanged {
+            }
+        });
+        if let Some(rule) = rule
+            && let Some((code, context)) = exchanged
+        {
             let retrying = argv.iter().find_map(|a| a.retrying);
-            return self.exchange(
+            let mut v = self.exchange(
                 cx,
                 &code,
                 Self::loc(cx, *cspan),
@@ -2218,6 +2240,8 @@ impl<'a> Engine<'a> {
                 &context,
                 st,
             );
+            self.returned_parts(&mut v, &rule.returns);
+            return v;
         }
         if let Some(rule) = find_fn(&models.pending_functions, &path) {
             return Val {
@@ -2624,7 +2648,9 @@ impl<'a> Engine<'a> {
                 let retrying = recv
                     .retrying
                     .or_else(|| argv.iter().find_map(|a| a.retrying));
-                return self.exchange(cx, &code, anchor, span, retrying, &context, st);
+                let mut v = self.exchange(cx, &code, anchor, span, retrying, &context, st);
+                self.returned_parts(&mut v, &rule.returns);
+                return v;
             }
         }
         if let Some(rules) = models.pending_methods.get(method) {

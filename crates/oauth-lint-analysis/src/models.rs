@@ -313,6 +313,11 @@ pub struct ExchangeRule {
     /// becomes of its tokens, never for the code lints.
     #[serde(default)]
     pub codeless: bool,
+    /// The call returns a tuple of these token parts, in order (`["access_token",
+    /// "refresh_token"]`; "" is the whole response, "-" a value that is no part of it),
+    /// instead of the response itself.
+    #[serde(default)]
+    pub returns: Vec<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
