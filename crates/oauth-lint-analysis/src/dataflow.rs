@@ -1129,6 +1129,7 @@ impl<'a> Engine<'a> {
                         let mut v = val.clone();
                         v.origins
                             .retain(|&o| self.origins[o as usize].kind != OriginKind::Response);
+                        v.results.clear();
                         v
                     } else if matches!(last, "Ok" | "Some") {
                         val.clone()

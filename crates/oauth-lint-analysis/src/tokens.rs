@@ -1133,11 +1133,27 @@ impl<'a> Engine<'a> {
             }
             return;
         }
+        // A method of the application's state or of `self` (`app.finish(&state, access)`) may
+        // keep what it is given: its fate is not known.
+        let on_state = recv.is_some() && Self::on_state(cx, chain);
         for a in argv {
-            if self.holds_response(a, true) {
-                self.token_escape(a, false);
+            if on_state || self.holds_response(a, true) {
+                self.token_escape(a, on_state);
             }
         }
+    }
+
+    /// Whether a method's receiver is `self` or a parameter (or a field of one), not a chain
+    /// of calls: the application's state, which may keep what its methods are given.
+    fn on_state(cx: &FnCx<'a>, receiver: &Expr) -> bool {
+        root_var(receiver).is_some_and(|r| {
+            r == "self"
+                || cx
+                    .def
+                    .params
+                    .iter()
+                    .any(|p| matches!(&p.pat, Pat::Bind { name, .. } if name == r))
+        })
     }
 
     /// After a method call.
@@ -1343,6 +1359,10 @@ impl<'a> Engine<'a> {
             if self.chain_signs_in(cx, receiver) {
                 for a in argv {
                     self.token_use(cx, a, Use::Signin, loc, "");
+                }
+            } else if Self::on_state(cx, receiver) {
+                for a in argv {
+                    self.token_escape(a, true);
                 }
             }
             return;
