@@ -500,8 +500,18 @@ pub fn path_matches(call: &[String], model: &[String]) -> bool {
     if call.is_empty() || model.is_empty() {
         return false;
     }
+    // An associated function (`AuthorizationCodeGrant::new`) cannot be imported: a bare call
+    // `new(..)` is some other function.
+    if call.len() == 1 && model.len() >= 2 && is_type_name(&model[model.len() - 2]) {
+        return false;
+    }
     let n = call.len().min(model.len());
     call[call.len() - n..] == model[model.len() - n..]
+}
+
+/// Whether a path segment names a type (by Rust's naming convention).
+pub fn is_type_name(segment: &str) -> bool {
+    segment.chars().next().is_some_and(char::is_uppercase)
 }
 
 impl Models {

@@ -54,7 +54,7 @@ use crate::dataflow::Engine;
 use crate::facts::ExchangeFact;
 use crate::index::{FnId, Index, MAX_METHOD_CANDIDATES};
 use crate::ir::{Block, Expr, FileIr, JsonValue, MacroKind, Stmt};
-use crate::models::Models;
+use crate::models::{ExchangeRule, Models, PendingRule, is_type_name};
 use crate::scan::{DefKind, ItemScan, identifier_starts, scan_items, unescape};
 
 /// One file to select from, as discovery read it.
@@ -270,8 +270,12 @@ pub struct Vocabulary {
     literals_ac: Option<AhoCorasick>,
     /// Method names of exchanges and pending requests.
     methods: BTreeSet<String>,
-    /// Last segments of the function paths of exchanges and pending requests.
-    functions: BTreeSet<String>,
+    /// Exchange method names that are exchanges only in files that `use` one of these crates
+    /// (`crates = [..]` in the models): the crate names are seeds instead.
+    gated: BTreeMap<String, BTreeSet<String>>,
+    /// Last segments of the function paths of exchanges and pending requests, with the
+    /// segments before them (a call matches one when its path ends with both, or is bare).
+    functions: BTreeMap<String, BTreeSet<String>>,
     /// Texts a string holds in a token request: `authorization_code` and token URLs.
     literals: Vec<String>,
 }
@@ -298,13 +302,22 @@ impl Vocabulary {
             })
         };
         let mut methods: BTreeSet<String> = BTreeSet::new();
+        let mut gated: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut paths: Vec<&[String]> = Vec::new();
         for (name, rules) in &models.exchange_methods {
-            if rules
+            let own: Vec<&ExchangeRule> = rules
                 .iter()
-                .any(|r| r.code_arg.is_some() && r.receiver_kind.is_none() && r.arg_kind.is_none())
-            {
+                .filter(|r| {
+                    r.code_arg.is_some() && r.receiver_kind.is_none() && r.arg_kind.is_none()
+                })
+                .collect();
+            if own.iter().any(|r| r.crates.is_empty()) {
                 methods.insert(plain(name));
+            } else if !own.is_empty() {
+                gated
+                    .entry(plain(name))
+                    .or_default()
+                    .extend(own.iter().flat_map(|r| r.crates.iter().cloned()));
             }
         }
         for (path, rule) in &models.exchange_functions {
@@ -312,12 +325,35 @@ impl Vocabulary {
                 paths.push(path);
             }
         }
-        methods.extend(models.pending_methods.keys().map(|m| plain(m)));
+        // Pending requests matter when they carry a code or some exchange sends their kind
+        // (yup-oauth2's `persist_tokens_to_disk` makes a kind nothing sends).
+        let sent: BTreeSet<&str> = models
+            .exchange_methods
+            .values()
+            .flatten()
+            .chain(models.exchange_functions.iter().map(|(_, r)| r))
+            .flat_map(|r| r.receiver_kind.iter().chain(&r.arg_kind))
+            .map(String::as_str)
+            .collect();
+        let matters = |r: &PendingRule| r.code_arg.is_some() || sent.contains(r.kind.as_str());
+        methods.extend(
+            models
+                .pending_methods
+                .iter()
+                .filter(|(_, rules)| rules.iter().any(matters))
+                .map(|(m, _)| plain(m)),
+        );
         // Authorization URLs: `redirect_uri_mismatch` compares the redirect URI they are built
         // with against the token request's, across the crate.
         methods.extend(models.authorize_methods.iter().map(|m| plain(m)));
-        paths.extend(models.pending_functions.iter().map(|(p, _)| p.as_slice()));
-        for m in &methods {
+        paths.extend(
+            models
+                .pending_functions
+                .iter()
+                .filter(|(_, r)| matters(r))
+                .map(|(p, _)| p.as_slice()),
+        );
+        for m in methods.iter().chain(gated.values().flatten()) {
             let i = id(m, &mut roles);
             roles[i].seed = true;
         }
@@ -326,10 +362,18 @@ impl Vocabulary {
             roles[i].seed = true;
             roles[i].string_value = true;
         }
-        let mut functions = BTreeSet::new();
+        let mut functions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for path in paths {
             let Some(last) = path.last() else { continue };
-            functions.insert(plain(last));
+            // As `path_matches` decides: a one-segment model path matches any call of that
+            // name (""); a longer one the calls ending with the same two segments, and bare
+            // calls unless the segment before is a type (an associated function).
+            let parents = functions.entry(plain(last)).or_default();
+            parents.insert(
+                path.len()
+                    .checked_sub(2)
+                    .map_or_else(String::new, |i| plain(&path[i])),
+            );
             let i = id(last, &mut roles);
             if path.len() == 1 {
                 roles[i].seed = true;
@@ -357,6 +401,7 @@ impl Vocabulary {
             roles,
             literals_ac,
             methods,
+            gated,
             functions,
             literals,
         }
@@ -554,6 +599,14 @@ fn fn_infos(
             .or_default()
             .insert(u.alias.as_str(), u.path.as_slice());
     }
+    // The crates the file `use`s, for the exchanges modelled only where their crate is used
+    // (as `Index::file_uses` decides).
+    let used_crates: BTreeSet<&str> = ir
+        .uses
+        .iter()
+        .filter_map(|u| u.path.iter().find(|s| !s.is_empty()))
+        .map(String::as_str)
+        .collect();
     let grant = |segs: &[String]| {
         segs.iter()
             .any(|s| GRANT_WORDS.contains(&plain(s).as_str()))
@@ -588,7 +641,16 @@ fn fn_infos(
                             let path = expand(&uses, root, &f.module, segs);
                             if let Some(last) = path.last() {
                                 let last = plain(last);
-                                info.marker |= cx.vocab.functions.contains(&last);
+                                // As `path_matches` decides: a bare call, or the same
+                                // last two segments (a one-segment model path: any call).
+                                info.marker |= cx.vocab.functions.get(&last).is_some_and(|ps| {
+                                    if path.len() == 1 {
+                                        ps.iter().any(|p| p.is_empty() || !is_type_name(p))
+                                    } else {
+                                        ps.contains("")
+                                            || ps.contains(&plain(&path[path.len() - 2]))
+                                    }
+                                });
                                 info.calls.insert(last);
                             }
                             path_call(&path, krate, f.self_ty.as_deref(), cx, &mut info.needs);
@@ -607,7 +669,11 @@ fn fn_infos(
                         .insert(CallSite::Method(method.clone(), args.len()));
                     let raw = method.clone();
                     let method = plain(method);
-                    info.marker |= cx.vocab.methods.contains(&method);
+                    info.marker |=
+                        cx.vocab.methods.contains(&method)
+                            || cx.vocab.gated.get(&method).is_some_and(|cs| {
+                                cs.iter().any(|c| used_crates.contains(c.as_str()))
+                            });
                     info.needs.insert((
                         krate,
                         Need::Method {
