@@ -13,7 +13,9 @@
 //! project's own `fn redeem(code: &str)` is an exchange for its callers and its own retry helper
 //! a retry API. Rounds are capped, so recursion and cycles terminate.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::{Deref, DerefMut};
 use std::rc::Rc;
 
 // Token responses and redirect URIs: hooks called from this interpreter, kept apart.
@@ -398,6 +400,45 @@ struct Ctx {
     kind: CtxKind,
 }
 
+/// Engine state that the reporting round reads or writes differently from the summary
+/// rounds: whether this is the reporting round, the exchange sites and the token tables. Every
+/// access marks it, so `summarize` learns which analyses never reached it (`Engine::report`).
+#[derive(Debug, Default)]
+struct Watched<T> {
+    value: T,
+    touched: Cell<bool>,
+}
+
+impl<T> Watched<T> {
+    fn new(value: T) -> Self {
+        Watched {
+            value,
+            touched: Cell::new(false),
+        }
+    }
+
+    /// Whether it was accessed since the last call.
+    fn take_touched(&self) -> bool {
+        self.touched.replace(false)
+    }
+}
+
+impl<T> Deref for Watched<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        self.touched.set(true);
+        &self.value
+    }
+}
+
+impl<T> DerefMut for Watched<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.touched.set(true);
+        &mut self.value
+    }
+}
+
 /// Everything the interpreter shares across functions.
 pub(crate) struct Engine<'a> {
     index: Index<'a>,
@@ -407,9 +448,10 @@ pub(crate) struct Engine<'a> {
     /// The closures of each function's body by id, collected once.
     closure_maps: BTreeMap<FnId, Rc<ClosureMap<'a>>>,
     summaries: BTreeMap<FnId, Summary>,
-    sites: Vec<ExchangeFact>,
-    site_ids: BTreeMap<Loc, u32>,
-    reporting: bool,
+    sites: Watched<Vec<ExchangeFact>>,
+    site_ids: Watched<BTreeMap<Loc, u32>>,
+    /// Whether this is the reporting round: read through `reporting()`.
+    reporting: Watched<bool>,
     /// Request parameters of callback handlers.
     handler_params: BTreeMap<FnId, BTreeSet<usize>>,
     guards: Vec<GuardFact>,
@@ -417,7 +459,9 @@ pub(crate) struct Engine<'a> {
     /// The functions whose summaries the analysis under way has looked up.
     reading: BTreeSet<FnId>,
     /// What the reporting round learns about token responses and redirect URIs.
-    tok: tokens::Tables,
+    tok: Watched<tokens::Tables>,
+    /// The functions whose reporting analysis can be skipped (`summarize`).
+    quiet: BTreeSet<FnId>,
 }
 
 impl<'a> Engine<'a> {
@@ -427,17 +471,18 @@ impl<'a> Engine<'a> {
             handler_params,
             guards: Vec::new(),
             guard_ids: BTreeMap::new(),
-            tok: tokens::Tables::default(),
+            tok: Watched::default(),
             index,
             models,
             origins: Vec::new(),
             origin_ids: BTreeMap::new(),
             closure_maps: BTreeMap::new(),
             summaries: BTreeMap::new(),
-            sites: Vec::new(),
-            site_ids: BTreeMap::new(),
-            reporting: false,
+            sites: Watched::default(),
+            site_ids: Watched::default(),
+            reporting: Watched::new(false),
             reading: BTreeSet::new(),
+            quiet: BTreeSet::new(),
         }
     }
 
@@ -451,27 +496,40 @@ impl<'a> Engine<'a> {
     /// `MAX_ROUNDS`). A function is analysed again only when a summary it looked up changed
     /// since its last analysis: with the same inputs, an analysis gives the same summary and
     /// interns no new origin, so skipping it changes nothing but the time.
+    ///
+    /// It also finds the functions the reporting round can skip (`quiet`): those whose last
+    /// analysis read only summaries that have not changed since, and never reached the state
+    /// the reporting round treats differently (`Watched`: the round's flag, the exchange sites,
+    /// the token tables). The reporting round's analysis of such a function has the same inputs
+    /// (the same summaries; origins and guards only grow, and the ids of those it interns are
+    /// already taken), so it runs step for step as that last analysis did, never reaching that
+    /// state either: it adds no site, fact, origin or guard, and skipping it changes nothing.
     pub(crate) fn summarize(&mut self) {
         let fns = self.index.all_fns();
-        // A clock of analyses: when each function was last analysed (and what it read), and
-        // when each summary last changed.
+        // A clock of analyses: when each function was last analysed (what it read, whether it
+        // reached watched state), and when each summary last changed.
         let mut clock = 0usize;
-        let mut analysed: BTreeMap<FnId, (usize, BTreeSet<FnId>)> = BTreeMap::new();
+        let mut analysed: BTreeMap<FnId, (usize, BTreeSet<FnId>, bool)> = BTreeMap::new();
         let mut changed_at: BTreeMap<FnId, usize> = BTreeMap::new();
+        let unchanged_since =
+            |changed_at: &BTreeMap<FnId, usize>, at: usize, read: &BTreeSet<FnId>| {
+                read.iter()
+                    .all(|d| changed_at.get(d).is_none_or(|&c| c < at))
+            };
         for _ in 0..MAX_ROUNDS {
             let mut changed = false;
             for &f in &fns {
-                if let Some((at, read)) = analysed.get(&f)
-                    && read
-                        .iter()
-                        .all(|d| changed_at.get(d).is_none_or(|c| c < at))
+                if let Some((at, read, _)) = analysed.get(&f)
+                    && unchanged_since(&changed_at, *at, read)
                 {
                     continue;
                 }
                 clock += 1;
                 self.reading.clear();
+                self.take_touched();
                 let mut summary = self.analyze_fn(f);
-                analysed.insert(f, (clock, std::mem::take(&mut self.reading)));
+                let touched = self.take_touched();
+                analysed.insert(f, (clock, std::mem::take(&mut self.reading), touched));
                 if let Some(old) = self.summaries.get(&f) {
                     summary = summary.widened(old);
                 }
@@ -485,19 +543,47 @@ impl<'a> Engine<'a> {
                 break;
             }
         }
+        self.quiet = analysed
+            .into_iter()
+            .filter(|(_, (at, read, touched))| !touched && unchanged_since(&changed_at, *at, read))
+            .map(|(f, _)| f)
+            .collect();
     }
 
-    /// The reporting round, after `summarize`: the exchange facts with findings.
+    /// Whether the state the reporting round treats differently was accessed since the last
+    /// call (`Watched`).
+    fn take_touched(&self) -> bool {
+        // Every one is taken (no short circuit), so each starts afresh.
+        let flags = [
+            self.reporting.take_touched(),
+            self.sites.take_touched(),
+            self.site_ids.take_touched(),
+            self.tok.take_touched(),
+        ];
+        flags.contains(&true)
+    }
+
+    /// Whether this is the reporting round.
+    fn reporting(&self) -> bool {
+        self.reporting.touched.set(true);
+        self.reporting.value
+    }
+
+    /// The reporting round, after `summarize`: the exchange facts with findings. It skips the
+    /// functions `summarize` found quiet (their analysis here would change nothing).
     pub(crate) fn report(mut self) -> Vec<ExchangeFact> {
         let fns = self.index.all_fns();
-        self.reporting = true;
+        *self.reporting = true;
         self.sites.clear();
         self.site_ids.clear();
         for &f in &fns {
-            self.analyze_fn(f);
+            if !self.quiet.contains(&f) {
+                self.analyze_fn(f);
+            }
         }
         self.attach_token_facts();
         self.sites
+            .value
             .into_iter()
             .filter(ExchangeFact::has_findings)
             .collect()
@@ -836,7 +922,7 @@ impl<'a> Engine<'a> {
         if !after.is_empty() {
             cx.summary.post_guards.insert(g);
         }
-        if self.reporting {
+        if !after.is_empty() && self.reporting() {
             let fact = self.guards[g as usize].clone();
             for site in after {
                 if let Some(cb) = self
@@ -1713,7 +1799,7 @@ impl<'a> Engine<'a> {
             }
             if self.is_fresh(&d.origins, cx.file, span) {
                 // A server loop that comes round to serve the callback again after an exchange.
-                if self.reporting
+                if self.reporting()
                     && let Some(cb) = self
                         .sites
                         .get_mut(site as usize)
@@ -1736,7 +1822,7 @@ impl<'a> Engine<'a> {
             if per_item {
                 continue;
             }
-            if self.reporting
+            if self.reporting()
                 && let Some(fact) = self.sites.get_mut(site as usize)
             {
                 fact.add_retry(RetryFact {
@@ -1948,7 +2034,7 @@ impl<'a> Engine<'a> {
             cx.summary
                 .post_guards
                 .extend(summary.post_guards.iter().copied());
-            if self.reporting {
+            if self.reporting() {
                 let after: Vec<GuardFact> = summary
                     .post_guards
                     .iter()
@@ -3093,7 +3179,7 @@ impl<'a> Engine<'a> {
                 Some(g) => g.intersection(&st.guards).copied().collect(),
             });
         }
-        if self.reporting
+        if self.reporting()
             && let Some(cb) = self.callback_fact(cx, code, context, st)
             && let Some(fact) = self.sites.get_mut(site as usize)
         {
@@ -3105,7 +3191,7 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        if self.reporting {
+        if self.reporting() {
             let end = Span {
                 hi: call_span.hi.max(anchor.span.hi),
                 end_line: call_span.end_line.max(anchor.span.end_line),
@@ -3178,7 +3264,7 @@ impl<'a> Engine<'a> {
                 _ => None,
             })
             .collect();
-        if self.reporting
+        if self.reporting()
             && let Some(fact) = self.sites.get_mut(site as usize)
         {
             for (label, kind, detail) in retried {
@@ -3201,7 +3287,7 @@ impl<'a> Engine<'a> {
                 })
                 .map(|(_, d)| (d.anchor, d.status))
                 .collect();
-            if self.reporting
+            if self.reporting()
                 && let Some(fact) = self.sites.get_mut(site as usize)
             {
                 for (first, status) in earlier {
