@@ -14,7 +14,8 @@
 //! a retry API. Rounds are capped, so recursion and cycles terminate.
 
 use std::cell::Cell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::{Deref, DerefMut};
 use std::rc::Rc;
 
@@ -52,7 +53,7 @@ const MAX_STEPS: u32 = 200_000;
 /// that matters; the bound keeps joins cheap and the domain finite.
 const MAX_ORIGINS: usize = 24;
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum OriginKind {
     Param(FnId, usize),
     Request,
@@ -75,7 +76,7 @@ enum OriginKind {
 
 /// Where a value comes from. `at` is its identity (two values with the same origin hold the same
 /// code) and what freshness is judged by; `label` is where a diagnostic points.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Origin {
     kind: OriginKind,
     at: Loc,
@@ -439,12 +440,62 @@ impl<T> DerefMut for Watched<T> {
     }
 }
 
+/// The multiply-rotate hash of rustc's `FxHasher`: interning origins hashes short keys many
+/// times, where SipHash (the standard one) costs more than the ordered map it replaced. Not
+/// resistant to chosen collisions, which only cost time here, never change a result.
+#[derive(Default)]
+struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(c);
+            self.add(u64::from_le_bytes(word));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
 /// Everything the interpreter shares across functions.
 pub(crate) struct Engine<'a> {
     index: Index<'a>,
     models: &'a Models,
     origins: Vec<Origin>,
-    origin_ids: BTreeMap<Origin, u32>,
+    /// The id of each origin: only looked up, never iterated, so a hash map (ids are given in
+    /// the order of `origins`).
+    origin_ids: HashMap<Origin, u32, BuildHasherDefault<FxHasher>>,
     /// The closures of each function's body by id, collected once.
     closure_maps: BTreeMap<FnId, Rc<ClosureMap<'a>>>,
     summaries: BTreeMap<FnId, Summary>,
@@ -462,12 +513,16 @@ pub(crate) struct Engine<'a> {
     tok: Watched<tokens::Tables>,
     /// The functions whose reporting analysis can be skipped (`summarize`).
     quiet: BTreeSet<FnId>,
+    /// Which parameters may hold tokens (`tokens::tracked_params`).
+    tracked: Vec<Vec<Box<[bool]>>>,
 }
 
 impl<'a> Engine<'a> {
     pub(crate) fn new(index: Index<'a>, models: &'a Models) -> Self {
         let handler_params = crate::callbacks::handler_params(&index, models);
+        let tracked = tokens::tracked_params(&index);
         Engine {
+            tracked,
             handler_params,
             guards: Vec::new(),
             guard_ids: BTreeMap::new(),
@@ -475,7 +530,7 @@ impl<'a> Engine<'a> {
             index,
             models,
             origins: Vec::new(),
-            origin_ids: BTreeMap::new(),
+            origin_ids: HashMap::default(),
             closure_maps: BTreeMap::new(),
             summaries: BTreeMap::new(),
             sites: Watched::default(),

@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Engine, FnCx, OriginKind, State, Val, root_var};
 use crate::facts::{Loc, RedirectMismatch, TokenFact, TokenKeep, TokenPart};
-use crate::index::FnId;
+use crate::index::{FnId, Index};
 use crate::ir::{Block, Expr, Pat, Span, Stmt};
 use crate::models::{StoreRule, find_fn, path_matches};
 
@@ -302,6 +302,35 @@ fn is_authorize_text(text: &str) -> bool {
 fn is_uri(text: &str) -> bool {
     (text.starts_with("http://") || text.starts_with("https://") || text.contains("://"))
         && !text.contains('{')
+}
+
+/// `param_tracked` of every parameter, by file, function and parameter: computed once, since
+/// the hooks ask it of every value that comes from a parameter.
+pub(super) fn tracked_params(index: &Index<'_>) -> Vec<Vec<Box<[bool]>>> {
+    index
+        .files
+        .iter()
+        .map(|file| {
+            file.ir
+                .fns
+                .iter()
+                .map(|def| {
+                    def.params
+                        .iter()
+                        .map(|p| {
+                            let name = match &p.pat {
+                                Pat::Bind { name, .. } => name.as_str(),
+                                _ => "",
+                            };
+                            TOKEN_WORDS
+                                .iter()
+                                .any(|w| contains_ci(name, w) || contains_ci(&p.ty, w))
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
 }
 
 impl<'a> Engine<'a> {
@@ -919,17 +948,11 @@ impl<'a> Engine<'a> {
     /// analysis time. A response handed to another parameter is not followed (see
     /// `token_summaries`).
     fn param_tracked(&self, f: FnId, i: usize) -> bool {
-        let def = self.index.fn_def(f);
-        let Some(p) = def.params.get(i) else {
-            return false;
-        };
-        let name = match &p.pat {
-            Pat::Bind { name, .. } => name.as_str(),
-            _ => "",
-        };
-        TOKEN_WORDS
-            .iter()
-            .any(|w| contains_ci(name, w) || contains_ci(&p.ty, w))
+        self.tracked
+            .get(f.file as usize)
+            .and_then(|fns| fns.get(f.idx as usize))
+            .and_then(|params| params.get(i))
+            .is_some_and(|&t| t)
     }
 
     /// Applies the token facts of the project's functions `cands` at a call.
