@@ -1382,8 +1382,13 @@ impl<'a> Engine<'a> {
                 let v = self.eval(cx, scrutinee, st);
                 let mut out_st = State::dead();
                 let mut out_v = Val::default();
-                for arm in arms {
-                    let mut arm_st = st.clone();
+                for (i, arm) in arms.iter().enumerate() {
+                    // The last arm takes the state: the arms' join replaces it.
+                    let mut arm_st = if i + 1 == arms.len() {
+                        std::mem::take(st)
+                    } else {
+                        st.clone()
+                    };
                     refine_by_pat(&arm.pat, &v, &mut arm_st);
                     if pat_mentions(&arm.pat, DPOP_NONCE) {
                         arm_st.dpop = true;
@@ -1432,7 +1437,7 @@ impl<'a> Engine<'a> {
                         breaks, break_val, ..
                     } = &mut ctx.kind
                 {
-                    *breaks = State::join(std::mem::take(breaks), st.clone());
+                    *breaks = State::join(std::mem::take(breaks), std::mem::take(st));
                     break_val.join_with(&v);
                 }
                 *st = State::dead();
@@ -1442,7 +1447,7 @@ impl<'a> Engine<'a> {
                 if let Some(ctx) = find_loop(&mut cx.ctxs, label.as_deref())
                     && let CtxKind::Loop { back, .. } = &mut ctx.kind
                 {
-                    *back = State::join(std::mem::take(back), st.clone());
+                    *back = State::join(std::mem::take(back), std::mem::take(st));
                 }
                 *st = State::dead();
                 Val::default()
@@ -1592,7 +1597,7 @@ impl<'a> Engine<'a> {
             .find(|c| matches!(c.kind, CtxKind::Boundary { .. }))
             && let CtxKind::Boundary { returns, ret_val } = &mut ctx.kind
         {
-            *returns = State::join(std::mem::take(returns), st.clone());
+            *returns = State::join(std::mem::take(returns), std::mem::take(st));
             ret_val.join_with(val);
         }
         *st = State::dead();
@@ -1673,12 +1678,14 @@ impl<'a> Engine<'a> {
         Val::default()
     }
 
+    /// The states in which `cond` holds and does not. `st` is used up: every caller goes on
+    /// with these (it is left dead).
     fn eval_cond(&mut self, cx: &mut FnCx<'a>, cond: &'a Expr, st: &mut State) -> (State, State) {
         match cond {
             Expr::Let { pat, expr, .. } => {
                 let v = self.eval(cx, expr, st);
                 let mut then_st = st.clone();
-                let mut else_st = st.clone();
+                let mut else_st = std::mem::take(st);
                 refine_by_pat(pat, &v, &mut then_st);
                 refine_else(pat, &v, &mut else_st);
                 self.bind(pat, &v, &mut then_st);
@@ -1724,7 +1731,7 @@ impl<'a> Engine<'a> {
                     self.pass_guard(cx, g, &[], st);
                 }
                 let mut then_st = st.clone();
-                let mut else_st = st.clone();
+                let mut else_st = std::mem::take(st);
                 if let Some((sites, is_err)) = &v.test {
                     let (t, e) = if *is_err {
                         (Status::Failed, Status::Ok)
@@ -2967,12 +2974,12 @@ impl<'a> Engine<'a> {
             }
             if on_error {
                 // The success path skips the handler.
-                let mut ok = st.clone();
+                let mut ok = std::mem::take(st);
                 ok.set_status(&recv.results, Status::Ok);
                 out.results.extend(recv.results.iter().copied());
                 *st = State::join(ok, outcomes);
             } else if keeps_receiver {
-                *st = State::join(st.clone(), outcomes);
+                *st = State::join(std::mem::take(st), outcomes);
             } else {
                 *st = outcomes;
             }
