@@ -15,7 +15,7 @@
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::ops::{Deref, DerefMut};
 use std::rc::Rc;
 
@@ -493,9 +493,12 @@ pub(crate) struct Engine<'a> {
     index: Index<'a>,
     models: &'a Models,
     origins: Vec<Origin>,
-    /// The id of each origin: only looked up, never iterated, so a hash map (ids are given in
-    /// the order of `origins`).
-    origin_ids: HashMap<Origin, u32, BuildHasherDefault<FxHasher>>,
+    /// The last origin interned with each hash: only looked up, never iterated, so a hash map
+    /// (ids are given in the order of `origins`). Keyed by the hash alone, so that an origin is
+    /// stored once, in `origins`.
+    origin_ids: HashMap<u64, u32, BuildHasherDefault<FxHasher>>,
+    /// For each origin, the one interned before it with the same hash (`u32::MAX`: none).
+    origin_chain: Vec<u32>,
     /// The closures of each function's body by id, collected once.
     closure_maps: BTreeMap<FnId, Rc<ClosureMap<'a>>>,
     summaries: BTreeMap<FnId, Summary>,
@@ -531,6 +534,7 @@ impl<'a> Engine<'a> {
             models,
             origins: Vec::new(),
             origin_ids: HashMap::default(),
+            origin_chain: Vec::new(),
             closure_maps: BTreeMap::new(),
             summaries: BTreeMap::new(),
             sites: Watched::default(),
@@ -685,12 +689,25 @@ impl<'a> Engine<'a> {
     }
 
     fn intern(&mut self, origin: Origin) -> u32 {
-        if let Some(&id) = self.origin_ids.get(&origin) {
-            return id;
+        let mut hasher = FxHasher::default();
+        origin.hash(&mut hasher);
+        let hash = hasher.finish();
+        let head = self.origin_ids.get(&hash).copied();
+        let mut at = head;
+        while let Some(id) = at {
+            if self.origins[id as usize] == origin {
+                return id;
+            }
+            at = self
+                .origin_chain
+                .get(id as usize)
+                .copied()
+                .filter(|&prev| prev != u32::MAX);
         }
         let id = u32::try_from(self.origins.len()).unwrap_or(u32::MAX);
-        self.origins.push(origin.clone());
-        self.origin_ids.insert(origin, id);
+        self.origins.push(origin);
+        self.origin_chain.push(head.unwrap_or(u32::MAX));
+        self.origin_ids.insert(hash, id);
         id
     }
 
