@@ -408,7 +408,9 @@ fn declares_modules(text: &str) -> bool {
 }
 
 fn load_crates(crates: &[CrateRoots], sel: &Selection, models: &Models, out: &mut Discovered) {
-    let mut seen = BTreeSet::new();
+    // Only asked whether a path was seen: a hash set (comparing paths in order, component by
+    // component, cost more than reading the files).
+    let mut seen = std::collections::HashSet::new();
     let mut files: Vec<Loaded> = Vec::new();
     for (id, krate) in crates.iter().enumerate() {
         let crate_id = u32::try_from(id).unwrap_or(u32::MAX);

@@ -63,6 +63,18 @@ impl Report {
 /// How a path is shown: relative to the current directory when under it, else absolute. Only
 /// the directory is resolved: a symbolic link is shown where it is, not where it leads.
 pub(crate) fn display_path(path: &Path, cwd: &Path) -> String {
+    shown_path(
+        resolve(path, cwd, &mut |dir| std::fs::canonicalize(dir).ok()),
+        cwd,
+    )
+}
+
+/// The absolute path `display_path` shows, with `canonical` resolving directories.
+fn resolve(
+    path: &Path,
+    cwd: &Path,
+    canonical: &mut dyn FnMut(&Path) -> Option<PathBuf>,
+) -> PathBuf {
     let resolved = match (path.parent(), path.file_name()) {
         (Some(parent), Some(name)) => {
             let parent = if parent.as_os_str().is_empty() {
@@ -70,22 +82,44 @@ pub(crate) fn display_path(path: &Path, cwd: &Path) -> String {
             } else {
                 parent
             };
-            std::fs::canonicalize(parent).map(|p| p.join(name))
+            canonical(parent).map(|p| p.join(name))
         }
-        _ => std::fs::canonicalize(path),
+        _ => std::fs::canonicalize(path).ok(),
     };
-    let abs = resolved.unwrap_or_else(|_| {
+    resolved.unwrap_or_else(|| {
         if path.is_absolute() {
             path.to_path_buf()
         } else {
             cwd.join(path)
         }
-    });
-    let shown: PathBuf = match abs.strip_prefix(cwd) {
+    })
+}
+
+fn shown_path(abs: PathBuf, base: &Path) -> String {
+    let shown: PathBuf = match abs.strip_prefix(base) {
         Ok(rel) => rel.to_path_buf(),
         Err(_) => abs,
     };
     shown.to_string_lossy().replace('\\', "/")
+}
+
+/// `display_path` of every source against `cwd` and against `root`, each directory resolved
+/// once (a `canonicalize` is a system call per path component).
+fn display_paths(sources: &[Source], cwd: &Path, root: &Path) -> (Vec<String>, Vec<String>) {
+    let mut dirs: std::collections::HashMap<PathBuf, Option<PathBuf>> =
+        std::collections::HashMap::new();
+    let mut canonical = |dir: &Path| {
+        dirs.entry(dir.to_path_buf())
+            .or_insert_with(|| std::fs::canonicalize(dir).ok())
+            .clone()
+    };
+    let mut shown = Vec::with_capacity(sources.len());
+    let mut keyed = Vec::with_capacity(sources.len());
+    for s in sources {
+        shown.push(shown_path(resolve(&s.path, cwd, &mut canonical), cwd));
+        keyed.push(shown_path(resolve(&s.path, root, &mut canonical), root));
+    }
+    (shown, keyed)
 }
 
 pub(crate) fn position(sources: &[Source], shown: &[String], loc: Loc) -> Position {
@@ -134,13 +168,9 @@ pub(crate) fn build(
     cwd: &Path,
     root: &Path,
 ) -> Report {
-    let shown: Vec<String> = sources.iter().map(|s| display_path(&s.path, cwd)).collect();
     // Fingerprints name files relative to the workspace root, so that a baseline written in
     // one directory matches a run from another.
-    let keyed: Vec<String> = sources
-        .iter()
-        .map(|s| display_path(&s.path, root))
-        .collect();
+    let (shown, keyed) = display_paths(sources, cwd, root);
     let mut items: Vec<Item> = findings
         .iter()
         .map(|(f, level)| {

@@ -13,7 +13,10 @@
 //! project's own `fn redeem(code: &str)` is an exchange for its callers and its own retry helper
 //! a retry API. Rounds are capped, so recursion and cycles terminate.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::ops::{Deref, DerefMut};
 use std::rc::Rc;
 
 // Token responses and redirect URIs: hooks called from this interpreter, kept apart.
@@ -50,7 +53,7 @@ const MAX_STEPS: u32 = 200_000;
 /// that matters; the bound keeps joins cheap and the domain finite.
 const MAX_ORIGINS: usize = 24;
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum OriginKind {
     Param(FnId, usize),
     Request,
@@ -73,7 +76,7 @@ enum OriginKind {
 
 /// Where a value comes from. `at` is its identity (two values with the same origin hold the same
 /// code) and what freshness is judged by; `label` is where a diagnostic points.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Origin {
     kind: OriginKind,
     at: Loc,
@@ -398,18 +401,111 @@ struct Ctx {
     kind: CtxKind,
 }
 
+/// Engine state that the reporting round reads or writes differently from the summary
+/// rounds: whether this is the reporting round, the exchange sites and the token tables. Every
+/// access marks it, so `summarize` learns which analyses never reached it (`Engine::report`).
+#[derive(Debug, Default)]
+struct Watched<T> {
+    value: T,
+    touched: Cell<bool>,
+}
+
+impl<T> Watched<T> {
+    fn new(value: T) -> Self {
+        Watched {
+            value,
+            touched: Cell::new(false),
+        }
+    }
+
+    /// Whether it was accessed since the last call.
+    fn take_touched(&self) -> bool {
+        self.touched.replace(false)
+    }
+}
+
+impl<T> Deref for Watched<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        self.touched.set(true);
+        &self.value
+    }
+}
+
+impl<T> DerefMut for Watched<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.touched.set(true);
+        &mut self.value
+    }
+}
+
+/// The multiply-rotate hash of rustc's `FxHasher`: interning origins hashes short keys many
+/// times, where SipHash (the standard one) costs more than the ordered map it replaced. Not
+/// resistant to chosen collisions, which only cost time here, never change a result.
+#[derive(Default)]
+struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(c);
+            self.add(u64::from_le_bytes(word));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
 /// Everything the interpreter shares across functions.
 pub(crate) struct Engine<'a> {
     index: Index<'a>,
     models: &'a Models,
     origins: Vec<Origin>,
-    origin_ids: BTreeMap<Origin, u32>,
+    /// The last origin interned with each hash: only looked up, never iterated, so a hash map
+    /// (ids are given in the order of `origins`). Keyed by the hash alone, so that an origin is
+    /// stored once, in `origins`.
+    origin_ids: HashMap<u64, u32, BuildHasherDefault<FxHasher>>,
+    /// For each origin, the one interned before it with the same hash (`u32::MAX`: none).
+    origin_chain: Vec<u32>,
     /// The closures of each function's body by id, collected once.
     closure_maps: BTreeMap<FnId, Rc<ClosureMap<'a>>>,
     summaries: BTreeMap<FnId, Summary>,
-    sites: Vec<ExchangeFact>,
-    site_ids: BTreeMap<Loc, u32>,
-    reporting: bool,
+    sites: Watched<Vec<ExchangeFact>>,
+    site_ids: Watched<BTreeMap<Loc, u32>>,
+    /// Whether this is the reporting round: read through `reporting()`.
+    reporting: Watched<bool>,
     /// Request parameters of callback handlers.
     handler_params: BTreeMap<FnId, BTreeSet<usize>>,
     guards: Vec<GuardFact>,
@@ -417,27 +513,35 @@ pub(crate) struct Engine<'a> {
     /// The functions whose summaries the analysis under way has looked up.
     reading: BTreeSet<FnId>,
     /// What the reporting round learns about token responses and redirect URIs.
-    tok: tokens::Tables,
+    tok: Watched<tokens::Tables>,
+    /// The functions whose reporting analysis can be skipped (`summarize`).
+    quiet: BTreeSet<FnId>,
+    /// Which parameters may hold tokens (`tokens::tracked_params`).
+    tracked: Vec<Vec<Box<[bool]>>>,
 }
 
 impl<'a> Engine<'a> {
     pub(crate) fn new(index: Index<'a>, models: &'a Models) -> Self {
         let handler_params = crate::callbacks::handler_params(&index, models);
+        let tracked = tokens::tracked_params(&index);
         Engine {
+            tracked,
             handler_params,
             guards: Vec::new(),
             guard_ids: BTreeMap::new(),
-            tok: tokens::Tables::default(),
+            tok: Watched::default(),
             index,
             models,
             origins: Vec::new(),
-            origin_ids: BTreeMap::new(),
+            origin_ids: HashMap::default(),
+            origin_chain: Vec::new(),
             closure_maps: BTreeMap::new(),
             summaries: BTreeMap::new(),
-            sites: Vec::new(),
-            site_ids: BTreeMap::new(),
-            reporting: false,
+            sites: Watched::default(),
+            site_ids: Watched::default(),
+            reporting: Watched::new(false),
             reading: BTreeSet::new(),
+            quiet: BTreeSet::new(),
         }
     }
 
@@ -451,27 +555,40 @@ impl<'a> Engine<'a> {
     /// `MAX_ROUNDS`). A function is analysed again only when a summary it looked up changed
     /// since its last analysis: with the same inputs, an analysis gives the same summary and
     /// interns no new origin, so skipping it changes nothing but the time.
+    ///
+    /// It also finds the functions the reporting round can skip (`quiet`): those whose last
+    /// analysis read only summaries that have not changed since, and never reached the state
+    /// the reporting round treats differently (`Watched`: the round's flag, the exchange sites,
+    /// the token tables). The reporting round's analysis of such a function has the same inputs
+    /// (the same summaries; origins and guards only grow, and the ids of those it interns are
+    /// already taken), so it runs step for step as that last analysis did, never reaching that
+    /// state either: it adds no site, fact, origin or guard, and skipping it changes nothing.
     pub(crate) fn summarize(&mut self) {
         let fns = self.index.all_fns();
-        // A clock of analyses: when each function was last analysed (and what it read), and
-        // when each summary last changed.
+        // A clock of analyses: when each function was last analysed (what it read, whether it
+        // reached watched state), and when each summary last changed.
         let mut clock = 0usize;
-        let mut analysed: BTreeMap<FnId, (usize, BTreeSet<FnId>)> = BTreeMap::new();
+        let mut analysed: BTreeMap<FnId, (usize, BTreeSet<FnId>, bool)> = BTreeMap::new();
         let mut changed_at: BTreeMap<FnId, usize> = BTreeMap::new();
+        let unchanged_since =
+            |changed_at: &BTreeMap<FnId, usize>, at: usize, read: &BTreeSet<FnId>| {
+                read.iter()
+                    .all(|d| changed_at.get(d).is_none_or(|&c| c < at))
+            };
         for _ in 0..MAX_ROUNDS {
             let mut changed = false;
             for &f in &fns {
-                if let Some((at, read)) = analysed.get(&f)
-                    && read
-                        .iter()
-                        .all(|d| changed_at.get(d).is_none_or(|c| c < at))
+                if let Some((at, read, _)) = analysed.get(&f)
+                    && unchanged_since(&changed_at, *at, read)
                 {
                     continue;
                 }
                 clock += 1;
                 self.reading.clear();
+                self.take_touched();
                 let mut summary = self.analyze_fn(f);
-                analysed.insert(f, (clock, std::mem::take(&mut self.reading)));
+                let touched = self.take_touched();
+                analysed.insert(f, (clock, std::mem::take(&mut self.reading), touched));
                 if let Some(old) = self.summaries.get(&f) {
                     summary = summary.widened(old);
                 }
@@ -485,19 +602,47 @@ impl<'a> Engine<'a> {
                 break;
             }
         }
+        self.quiet = analysed
+            .into_iter()
+            .filter(|(_, (at, read, touched))| !touched && unchanged_since(&changed_at, *at, read))
+            .map(|(f, _)| f)
+            .collect();
     }
 
-    /// The reporting round, after `summarize`: the exchange facts with findings.
+    /// Whether the state the reporting round treats differently was accessed since the last
+    /// call (`Watched`).
+    fn take_touched(&self) -> bool {
+        // Every one is taken (no short circuit), so each starts afresh.
+        let flags = [
+            self.reporting.take_touched(),
+            self.sites.take_touched(),
+            self.site_ids.take_touched(),
+            self.tok.take_touched(),
+        ];
+        flags.contains(&true)
+    }
+
+    /// Whether this is the reporting round.
+    fn reporting(&self) -> bool {
+        self.reporting.touched.set(true);
+        self.reporting.value
+    }
+
+    /// The reporting round, after `summarize`: the exchange facts with findings. It skips the
+    /// functions `summarize` found quiet (their analysis here would change nothing).
     pub(crate) fn report(mut self) -> Vec<ExchangeFact> {
         let fns = self.index.all_fns();
-        self.reporting = true;
+        *self.reporting = true;
         self.sites.clear();
         self.site_ids.clear();
         for &f in &fns {
-            self.analyze_fn(f);
+            if !self.quiet.contains(&f) {
+                self.analyze_fn(f);
+            }
         }
         self.attach_token_facts();
         self.sites
+            .value
             .into_iter()
             .filter(ExchangeFact::has_findings)
             .collect()
@@ -544,12 +689,25 @@ impl<'a> Engine<'a> {
     }
 
     fn intern(&mut self, origin: Origin) -> u32 {
-        if let Some(&id) = self.origin_ids.get(&origin) {
-            return id;
+        let mut hasher = FxHasher::default();
+        origin.hash(&mut hasher);
+        let hash = hasher.finish();
+        let head = self.origin_ids.get(&hash).copied();
+        let mut at = head;
+        while let Some(id) = at {
+            if self.origins[id as usize] == origin {
+                return id;
+            }
+            at = self
+                .origin_chain
+                .get(id as usize)
+                .copied()
+                .filter(|&prev| prev != u32::MAX);
         }
         let id = u32::try_from(self.origins.len()).unwrap_or(u32::MAX);
-        self.origins.push(origin.clone());
-        self.origin_ids.insert(origin, id);
+        self.origins.push(origin);
+        self.origin_chain.push(head.unwrap_or(u32::MAX));
+        self.origin_ids.insert(hash, id);
         id
     }
 
@@ -836,7 +994,7 @@ impl<'a> Engine<'a> {
         if !after.is_empty() {
             cx.summary.post_guards.insert(g);
         }
-        if self.reporting {
+        if !after.is_empty() && self.reporting() {
             let fact = self.guards[g as usize].clone();
             for site in after {
                 if let Some(cb) = self
@@ -1241,8 +1399,13 @@ impl<'a> Engine<'a> {
                 let v = self.eval(cx, scrutinee, st);
                 let mut out_st = State::dead();
                 let mut out_v = Val::default();
-                for arm in arms {
-                    let mut arm_st = st.clone();
+                for (i, arm) in arms.iter().enumerate() {
+                    // The last arm takes the state: the arms' join replaces it.
+                    let mut arm_st = if i + 1 == arms.len() {
+                        std::mem::take(st)
+                    } else {
+                        st.clone()
+                    };
                     refine_by_pat(&arm.pat, &v, &mut arm_st);
                     if pat_mentions(&arm.pat, DPOP_NONCE) {
                         arm_st.dpop = true;
@@ -1291,7 +1454,7 @@ impl<'a> Engine<'a> {
                         breaks, break_val, ..
                     } = &mut ctx.kind
                 {
-                    *breaks = State::join(std::mem::take(breaks), st.clone());
+                    *breaks = State::join(std::mem::take(breaks), std::mem::take(st));
                     break_val.join_with(&v);
                 }
                 *st = State::dead();
@@ -1301,7 +1464,7 @@ impl<'a> Engine<'a> {
                 if let Some(ctx) = find_loop(&mut cx.ctxs, label.as_deref())
                     && let CtxKind::Loop { back, .. } = &mut ctx.kind
                 {
-                    *back = State::join(std::mem::take(back), st.clone());
+                    *back = State::join(std::mem::take(back), std::mem::take(st));
                 }
                 *st = State::dead();
                 Val::default()
@@ -1451,7 +1614,7 @@ impl<'a> Engine<'a> {
             .find(|c| matches!(c.kind, CtxKind::Boundary { .. }))
             && let CtxKind::Boundary { returns, ret_val } = &mut ctx.kind
         {
-            *returns = State::join(std::mem::take(returns), st.clone());
+            *returns = State::join(std::mem::take(returns), std::mem::take(st));
             ret_val.join_with(val);
         }
         *st = State::dead();
@@ -1532,12 +1695,14 @@ impl<'a> Engine<'a> {
         Val::default()
     }
 
+    /// The states in which `cond` holds and does not. `st` is used up: every caller goes on
+    /// with these (it is left dead).
     fn eval_cond(&mut self, cx: &mut FnCx<'a>, cond: &'a Expr, st: &mut State) -> (State, State) {
         match cond {
             Expr::Let { pat, expr, .. } => {
                 let v = self.eval(cx, expr, st);
                 let mut then_st = st.clone();
-                let mut else_st = st.clone();
+                let mut else_st = std::mem::take(st);
                 refine_by_pat(pat, &v, &mut then_st);
                 refine_else(pat, &v, &mut else_st);
                 self.bind(pat, &v, &mut then_st);
@@ -1583,7 +1748,7 @@ impl<'a> Engine<'a> {
                     self.pass_guard(cx, g, &[], st);
                 }
                 let mut then_st = st.clone();
-                let mut else_st = st.clone();
+                let mut else_st = std::mem::take(st);
                 if let Some((sites, is_err)) = &v.test {
                     let (t, e) = if *is_err {
                         (Status::Failed, Status::Ok)
@@ -1713,7 +1878,7 @@ impl<'a> Engine<'a> {
             }
             if self.is_fresh(&d.origins, cx.file, span) {
                 // A server loop that comes round to serve the callback again after an exchange.
-                if self.reporting
+                if self.reporting()
                     && let Some(cb) = self
                         .sites
                         .get_mut(site as usize)
@@ -1736,7 +1901,7 @@ impl<'a> Engine<'a> {
             if per_item {
                 continue;
             }
-            if self.reporting
+            if self.reporting()
                 && let Some(fact) = self.sites.get_mut(site as usize)
             {
                 fact.add_retry(RetryFact {
@@ -1948,7 +2113,7 @@ impl<'a> Engine<'a> {
             cx.summary
                 .post_guards
                 .extend(summary.post_guards.iter().copied());
-            if self.reporting {
+            if self.reporting() {
                 let after: Vec<GuardFact> = summary
                     .post_guards
                     .iter()
@@ -2826,12 +2991,12 @@ impl<'a> Engine<'a> {
             }
             if on_error {
                 // The success path skips the handler.
-                let mut ok = st.clone();
+                let mut ok = std::mem::take(st);
                 ok.set_status(&recv.results, Status::Ok);
                 out.results.extend(recv.results.iter().copied());
                 *st = State::join(ok, outcomes);
             } else if keeps_receiver {
-                *st = State::join(st.clone(), outcomes);
+                *st = State::join(std::mem::take(st), outcomes);
             } else {
                 *st = outcomes;
             }
@@ -3093,7 +3258,7 @@ impl<'a> Engine<'a> {
                 Some(g) => g.intersection(&st.guards).copied().collect(),
             });
         }
-        if self.reporting
+        if self.reporting()
             && let Some(cb) = self.callback_fact(cx, code, context, st)
             && let Some(fact) = self.sites.get_mut(site as usize)
         {
@@ -3105,7 +3270,7 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        if self.reporting {
+        if self.reporting() {
             let end = Span {
                 hi: call_span.hi.max(anchor.span.hi),
                 end_line: call_span.end_line.max(anchor.span.end_line),
@@ -3178,7 +3343,7 @@ impl<'a> Engine<'a> {
                 _ => None,
             })
             .collect();
-        if self.reporting
+        if self.reporting()
             && let Some(fact) = self.sites.get_mut(site as usize)
         {
             for (label, kind, detail) in retried {
@@ -3201,7 +3366,7 @@ impl<'a> Engine<'a> {
                 })
                 .map(|(_, d)| (d.anchor, d.status))
                 .collect();
-            if self.reporting
+            if self.reporting()
                 && let Some(fact) = self.sites.get_mut(site as usize)
             {
                 for (first, status) in earlier {

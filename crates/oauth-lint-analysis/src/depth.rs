@@ -25,11 +25,26 @@ pub const STACK_SIZE: usize = 256 * 1024 * 1024;
 /// How many links of a left-nested chain weigh as much as one recursive level.
 const CHAIN_LINKS: usize = 16;
 
+/// The most one byte of source adds to the bound: the `(` of a call is a link, then a level.
+/// Every other token adds at most a level per byte (`&&` as a prefix: two levels in two bytes);
+/// `tests::no_byte_adds_more_than_a_level_and_a_link` checks it.
+const MAX_PER_BYTE: usize = LEVEL + LINK;
+
 /// Where the bound first exceeds `limit` levels: the byte offset of that token.
 pub(crate) fn too_deep(source: &str, limit: usize) -> Option<usize> {
+    let limit = limit.saturating_mul(CHAIN_LINKS);
+    // A file too short to reach the limit even at `MAX_PER_BYTE` is not scanned (most are).
+    if source.len().saturating_mul(MAX_PER_BYTE) <= limit {
+        return None;
+    }
+    scan(source, limit)
+}
+
+/// Where the bound first exceeds `limit` (weighed: `LEVEL` per level).
+fn scan(source: &str, limit: usize) -> Option<usize> {
     let mut scan = Scan {
         frames: vec![Frame::default()],
-        limit: limit.saturating_mul(CHAIN_LINKS),
+        limit,
     };
     let b = source.as_bytes();
     let at = |i: usize| b.get(i).copied().unwrap_or(0);
@@ -389,7 +404,53 @@ pub(crate) mod tests {
         reason = "a test fails by panicking"
     )]
 
-    use super::{CHAIN_LINKS, MAX_NESTING, too_deep};
+    use super::{CHAIN_LINKS, MAX_NESTING, MAX_PER_BYTE, scan, too_deep};
+
+    /// The bound after `n` bytes is at most `n * MAX_PER_BYTE`, which lets `too_deep` skip
+    /// short files: every string of up to three tokens from a set of every kind, and many
+    /// longer ones, stay within it at every prefix.
+    #[test]
+    fn no_byte_adds_more_than_a_level_and_a_link() {
+        let tokens = [
+            "a", "f", "1", "1.5", "x.0.1", "(", ")", "[", "]", "{", "}", "<", ">", "<<=", ">>=",
+            "<=", "==", "!=", "!", "&", "&&", "|", "||", "-", "->", "*", "+", "+=", "/", "%", "^",
+            "=", "=>", "@", "?", ".", "..", "..=", "...", ",", ";", ":", "::", "#", "$", "'a'",
+            "'a", "\"s\"", "r#\"s\"#", "else", "return", "break", "dyn", "impl", "as", "if", "let",
+            "mut", "//c\n", "/*c*/", " ", "\n",
+        ];
+        let within = |s: &str| {
+            // Every prefix that ends between tokens stays within its own bound.
+            scan(s, s.len() * MAX_PER_BYTE).is_none()
+        };
+        for a in tokens {
+            for b in tokens {
+                for c in tokens {
+                    let s = format!("{a}{b}{c}");
+                    assert!(within(&s), "{s:?}");
+                }
+            }
+        }
+        // Longer strings: a fixed pseudo-random sequence of tokens.
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..3000 {
+            let mut s = String::new();
+            for _ in 0..(seed % 97) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                s.push_str(tokens[usize::try_from(seed % tokens.len() as u64).unwrap()]);
+                assert!(within(&s), "{s:?}");
+            }
+            seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        }
+        // Long runs of the heaviest tokens.
+        for t in [
+            "a(", "!", "&&", "<", "(", "[", "-", "*", "=", "a[", "return ", "dyn ",
+        ] {
+            let s = t.repeat(4000);
+            assert!(within(&s), "{t:?}");
+        }
+    }
 
     fn depth_of(source: &str) -> usize {
         (0..=MAX_NESTING * 4)

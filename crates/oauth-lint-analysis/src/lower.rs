@@ -59,7 +59,7 @@ pub fn lower_file(source: &str, module: &[String]) -> Result<FileIr, ParseError>
                 hi: to_u32(source.len()),
                 line: 1,
                 col: 1,
-                end_line: to_u32(source.lines().count().max(1)),
+                end_line: to_u32(lowerer.index.line_count().max(1)),
                 end_col: 1,
             };
             lowerer.allows(&file.attrs, whole);
@@ -95,7 +95,7 @@ const CHECKPOINT: usize = 64;
 impl<'a> LineIndex<'a> {
     fn new(source: &'a str) -> Self {
         let mut starts = vec![0];
-        starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+        starts.extend(memchr::memchr_iter(b'\n', source.as_bytes()).map(|i| i + 1));
         let mut checkpoints = std::collections::BTreeMap::new();
         for (i, &start) in starts.iter().enumerate() {
             let end = starts.get(i + 1).copied().unwrap_or(source.len());
@@ -114,6 +114,11 @@ impl<'a> LineIndex<'a> {
             starts,
             checkpoints,
         }
+    }
+
+    /// `source.lines().count()`: a final line break ends the last line rather than start one.
+    fn line_count(&self) -> usize {
+        self.starts.len() - usize::from(self.source.is_empty() || self.source.ends_with('\n'))
     }
 
     fn byte(&self, line: usize, col: usize) -> usize {

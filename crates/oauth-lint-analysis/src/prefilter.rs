@@ -897,12 +897,15 @@ impl Demand<'_> {
         self.status[i] == FileStatus::Skipped
     }
 
-    /// Parses `queue` in parallel; returns the inputs that parsed.
+    /// Parses `queue` in parallel; returns the inputs that parsed. Without `demand` (every
+    /// file is parsed, so nothing is looked for), the functions' infos are not computed: only
+    /// the search for what to parse reads them.
     fn parse(
         &mut self,
         queue: &BTreeSet<usize>,
         parse: &(dyn Fn(usize) -> Result<FileIr, String> + Sync),
         cx: &Context<'_>,
+        demand: bool,
     ) -> Vec<(usize, Vec<String>)> {
         let list: Vec<usize> = queue.iter().copied().filter(|&i| self.skipped(i)).collect();
         let inputs = self.inputs;
@@ -910,7 +913,11 @@ impl Demand<'_> {
             .par_iter()
             .map(|&i| {
                 let ir = parse(i)?;
-                let (infos, hot) = fn_infos(&ir, inputs[i].crate_id, inputs[i].module, cx);
+                let (infos, hot) = if demand {
+                    fn_infos(&ir, inputs[i].crate_id, inputs[i].module, cx)
+                } else {
+                    (Vec::new(), Vec::new())
+                };
                 Ok((ir, infos, hot))
             })
             .collect();
@@ -1358,7 +1365,8 @@ pub fn select(
         queue = (0..n).collect();
     }
     loop {
-        let newly = d.parse(&queue, parse, &cx);
+        // Once every file is parsed, it stays so: nothing below reads infos again.
+        let newly = d.parse(&queue, parse, &cx, !parse_everything);
         if !parse_everything {
             let mut next = BTreeSet::new();
             for (i, hot) in newly {

@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Engine, FnCx, OriginKind, State, Val, root_var};
 use crate::facts::{Loc, RedirectMismatch, TokenFact, TokenKeep, TokenPart};
-use crate::index::FnId;
+use crate::index::{FnId, Index};
 use crate::ir::{Block, Expr, Pat, Span, Stmt};
 use crate::models::{StoreRule, find_fn, path_matches};
 
@@ -304,6 +304,35 @@ fn is_uri(text: &str) -> bool {
         && !text.contains('{')
 }
 
+/// `param_tracked` of every parameter, by file, function and parameter: computed once, since
+/// the hooks ask it of every value that comes from a parameter.
+pub(super) fn tracked_params(index: &Index<'_>) -> Vec<Vec<Box<[bool]>>> {
+    index
+        .files
+        .iter()
+        .map(|file| {
+            file.ir
+                .fns
+                .iter()
+                .map(|def| {
+                    def.params
+                        .iter()
+                        .map(|p| {
+                            let name = match &p.pat {
+                                Pat::Bind { name, .. } => name.as_str(),
+                                _ => "",
+                            };
+                            TOKEN_WORDS
+                                .iter()
+                                .any(|w| contains_ci(name, w) || contains_ci(&p.ty, w))
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
+}
+
 impl<'a> Engine<'a> {
     fn krate(&self, cx: &FnCx<'a>) -> u32 {
         self.index.files[cx.file as usize].crate_id
@@ -402,7 +431,7 @@ impl<'a> Engine<'a> {
                 // The call's response sits wherever the wrapper's returned response does
                 // (`Ok((token, profile))` puts it in field `0`).
                 self.alias_response(v, anchor, 0);
-                if self.reporting {
+                if self.reporting() {
                     self.tok.facts.entry(anchor).or_default().function =
                         Some(Loc::new(cx.file, cx.def.name_span));
                 }
@@ -427,8 +456,9 @@ impl<'a> Engine<'a> {
     /// (lints.md: "a response returned whole to the caller is judged at the caller").
     fn note_returned_to_caller(&mut self, cands: &[FnId], v: &Val) {
         // A wrapper that takes the code is an exchange at its call: judged there already.
-        if !self.reporting
-            || !self.holds_response(v, true)
+        // The round is asked only when it matters (`Engine::summarize`).
+        if !self.holds_response(v, true)
+            || !self.reporting()
             || v.results
                 .iter()
                 .any(|s| self.tok.via_anchor.contains_key(s))
@@ -453,7 +483,7 @@ impl<'a> Engine<'a> {
         for o in os {
             let origin = &self.origins[o as usize];
             match origin.kind {
-                OriginKind::Response if self.reporting => {
+                OriginKind::Response if self.reporting() => {
                     let part = part_of(&origin.path);
                     let fact = self.tok.facts.entry(origin.label).or_default();
                     match kind {
@@ -482,7 +512,7 @@ impl<'a> Engine<'a> {
     /// The whole response (or, with `any_part`, any part of it) went where oauth-lint cannot
     /// follow: the exchange is not judged.
     fn token_escape(&mut self, v: &Val, any_part: bool) {
-        if !self.reporting {
+        if !self.reporting() {
             return;
         }
         let mut os = Vec::new();
@@ -506,7 +536,7 @@ impl<'a> Engine<'a> {
         let id = self.response_origin(anchor);
         // Through the project's own wrapper, the response is what the wrapper returns, and
         // that already carries the inner exchange's response.
-        if self.reporting && !self.tok.reporting_seen {
+        if self.reporting() && !self.tok.reporting_seen {
             self.tok.reporting_seen = true;
             self.tok.site_anchor.clear();
             self.tok.via_anchor.clear();
@@ -517,7 +547,7 @@ impl<'a> Engine<'a> {
         }
         self.tok.site_anchor.insert(site, anchor);
         v.origins.insert(id);
-        if !self.reporting {
+        if !self.reporting() {
             return;
         }
         let item = cx.def.item_path.to_ascii_lowercase();
@@ -556,11 +586,16 @@ impl<'a> Engine<'a> {
                 returns.tok = None;
             }
         }
-        if !self.reporting {
-            return;
-        }
         let mut os = Vec::new();
         deep_origins(returns, &mut os, 0);
+        // The round is asked only when it matters (`Engine::summarize`).
+        if !os
+            .iter()
+            .any(|&o| self.origins[o as usize].kind == OriginKind::Response)
+            || !self.reporting()
+        {
+            return;
+        }
         let loc = Loc::new(cx.file, cx.def.name_span);
         let how = format!("returned by `{}`", cx.def.name);
         // A web handler's value goes to the browser: what the front end keeps is not seen.
@@ -588,17 +623,19 @@ impl<'a> Engine<'a> {
 
     /// `let _ = response;`, `let _token = ..`: dropped on purpose.
     pub(super) fn token_let(&mut self, cx: &FnCx<'a>, pat: &Pat, span: Span, v: &Val) {
-        if !self.reporting {
-            return;
-        }
         let at = match pat {
             Pat::Wild => span,
             Pat::Bind { name, span, .. } if name.starts_with('_') => *span,
             _ => return,
         };
+        let whole = |o: &super::Origin| o.kind == OriginKind::Response && o.path.is_empty();
+        // The round is asked only when it matters (`Engine::summarize`).
+        if !v.origins.iter().any(|&o| whole(&self.origins[o as usize])) || !self.reporting() {
+            return;
+        }
         for &o in &v.origins {
             let origin = &self.origins[o as usize];
-            if origin.kind == OriginKind::Response && origin.path.is_empty() {
+            if whole(origin) {
                 let label = origin.label;
                 self.tok.facts.entry(label).or_default().dropped = Some(Loc::new(cx.file, at));
             }
@@ -633,7 +670,7 @@ impl<'a> Engine<'a> {
                 self.token_escape(v, false);
                 let mut os = Vec::new();
                 deep_origins(v, &mut os, 0);
-                if self.reporting {
+                if self.reporting() {
                     for o in os {
                         let origin = &self.origins[o as usize];
                         if origin.kind == OriginKind::Response {
@@ -739,8 +776,8 @@ impl<'a> Engine<'a> {
             });
         let Some(at) = missing else { return };
         for site in &v.results {
-            if let Some(anchor) = self.tok.site_anchor.get(site) {
-                self.tok.facts.entry(*anchor).or_default().no_refresh_scope = Some(at);
+            if let Some(&anchor) = self.tok.site_anchor.get(site) {
+                self.tok.facts.entry(anchor).or_default().no_refresh_scope = Some(at);
             }
         }
     }
@@ -783,7 +820,7 @@ impl<'a> Engine<'a> {
     }
 
     fn note_authorize(&mut self, cx: &FnCx<'a>, redirects: &BTreeMap<String, Loc>) {
-        if !self.reporting {
+        if !self.reporting() {
             return;
         }
         let krate = self.krate(cx);
@@ -911,17 +948,11 @@ impl<'a> Engine<'a> {
     /// analysis time. A response handed to another parameter is not followed (see
     /// `token_summaries`).
     fn param_tracked(&self, f: FnId, i: usize) -> bool {
-        let def = self.index.fn_def(f);
-        let Some(p) = def.params.get(i) else {
-            return false;
-        };
-        let name = match &p.pat {
-            Pat::Bind { name, .. } => name.as_str(),
-            _ => "",
-        };
-        TOKEN_WORDS
-            .iter()
-            .any(|w| contains_ci(name, w) || contains_ci(&p.ty, w))
+        self.tracked
+            .get(f.file as usize)
+            .and_then(|fns| fns.get(f.idx as usize))
+            .and_then(|params| params.get(i))
+            .is_some_and(|&t| t)
     }
 
     /// Applies the token facts of the project's functions `cands` at a call.
@@ -1024,7 +1055,7 @@ impl<'a> Engine<'a> {
             return;
         };
         self.restore_response(v);
-        if !v.results.is_empty() && self.reporting {
+        if !v.results.is_empty() && self.reporting() {
             self.note_scopes(argv.iter(), v);
         }
         let Some(last) = segs.last() else { return };
@@ -1268,7 +1299,7 @@ impl<'a> Engine<'a> {
             let tok = v.tok.get_or_insert_with(Box::default);
             tok.redirects.extend(redirects);
         }
-        if !v.results.is_empty() && self.reporting {
+        if !v.results.is_empty() && self.reporting() {
             self.note_scopes(std::iter::once(recv).chain(argv), v);
             let mut redirects = BTreeMap::new();
             for t in std::iter::once(recv)
@@ -1435,7 +1466,7 @@ impl<'a> Engine<'a> {
             target.fields.insert("token".to_string(), held);
             return;
         }
-        if self.reporting {
+        if self.reporting() {
             for o in responses {
                 let label = self.origins[o as usize].label;
                 self.tok.facts.entry(label).or_default().library_keeps = true;
