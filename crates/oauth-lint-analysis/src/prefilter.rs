@@ -261,6 +261,10 @@ struct Role {
     /// `parents` (the segment before it) occurs too.
     parents: Vec<usize>,
     last_segment: bool,
+    /// A bare call of it can be a model's (as `path_matches` decides): some model path ending
+    /// in it is one segment, or its segment before is not a type (`start` of
+    /// `authorization_code_flow::start`, not `new` of `AuthorizationCodeGrant::new`).
+    bare_ok: bool,
 }
 
 /// The words and texts that make a file a seed, and a function relevant, from the models.
@@ -381,6 +385,7 @@ impl Vocabulary {
             }
             let parent = id(&path[path.len() - 2], &mut roles);
             roles[i].last_segment = true;
+            roles[i].bare_ok |= !is_type_name(&path[path.len() - 2]);
             roles[i].parents.push(parent);
         }
         let mut words: Vec<(usize, String)> = index.into_iter().map(|(w, i)| (i, w)).collect();
@@ -432,7 +437,11 @@ impl Vocabulary {
                 return true;
             }
             if names && !in_comment_line(hay, s) {
-                names_found.push((p, s, role.last_segment && bare_call(hay, s, e)));
+                names_found.push((
+                    p,
+                    s,
+                    role.last_segment && role.bare_ok && bare_call(hay, s, e),
+                ));
             }
             false
         });
