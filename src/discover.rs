@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use oauth_lint_analysis::prefilter::{FileInput, FileStatus, Parse, Stats};
+use oauth_lint_analysis::prefilter::{FileInput, FileStatus, Parse, Split, Stats};
 use oauth_lint_analysis::{
     ExchangeFact, FileIr, ItemScan, LoweredFile, Models, lower_file, scan_items,
 };
@@ -35,6 +35,8 @@ pub(crate) struct Selection {
     pub(crate) excluded: crate::config::Exclude,
     /// Which files to parse (every file with `--strict` and `--prefilter off`).
     pub(crate) parse: Parse,
+    /// Whether the analysis runs in independent parts (`--whole-analysis`: as one).
+    pub(crate) split: Split,
 }
 
 /// A file that could not be analysed.
@@ -493,8 +495,14 @@ fn load_crates(crates: &[CrateRoots], sel: &Selection, models: &Models, out: &mu
         })
         .collect();
     let parse = |i: usize| parse_source(&files[i].text, &files[i].job.module);
-    let selected =
-        oauth_lint_analysis::select(&inputs, &out.crate_names, models, sel.parse, &parse);
+    let selected = oauth_lint_analysis::select(
+        &inputs,
+        &out.crate_names,
+        models,
+        sel.parse,
+        sel.split,
+        &parse,
+    );
     drop(inputs);
     let mut status = selected.status;
     for (i, f) in files.into_iter().enumerate() {

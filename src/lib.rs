@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use codespan_reporting::term::termcolor::ColorChoice;
-use oauth_lint_analysis::{Models, Parse};
+use oauth_lint_analysis::{Models, Parse, Split};
 use oauth_lint_lints::Level;
 
 #[derive(Parser, Debug)]
@@ -87,7 +87,10 @@ struct CheckArgs {
     /// Print what the prefilter did to stderr
     #[arg(long, hide = true)]
     prefilter_stats: bool,
-    /// Number of threads reading, searching and parsing files [default: the number of CPUs]
+    /// Run the dataflow as one, not in independent parts in parallel (for comparisons)
+    #[arg(long, hide = true)]
+    whole_analysis: bool,
+    /// Number of threads reading, searching, parsing and analysing files [default: the number of CPUs]
     #[arg(short, long, value_name = "N")]
     jobs: Option<usize>,
     /// Print the documentation of a lint and exit
@@ -360,6 +363,15 @@ fn list_lints(format: ListFormat, levels: &Levels) -> i32 {
     0
 }
 
+/// Frees a large value on another thread, so that its many allocations are not released one by
+/// one before the report is written (nor before the process exits). Dropped here when no
+/// thread can be started.
+fn drop_in_background<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("oauth-lint-free".into())
+        .spawn(move || drop(value));
+}
+
 /// The built-in API models.
 pub fn builtin_models() -> Result<Models, String> {
     Models::load(docs::API_MODELS.iter().copied())
@@ -409,13 +421,20 @@ fn check(args: &CheckArgs, levels: &Levels, config: config::Config) -> i32 {
             PrefilterArg::On => Parse::OnDemand,
             PrefilterArg::Auto => Parse::Auto,
         },
+        split: if args.whole_analysis {
+            Split::Whole
+        } else {
+            Split::Parts
+        },
     };
     let mut progress = progress::Progress::start(args.quiet);
-    let found = discover::discover(&selection, &models);
+    let mut found = discover::discover(&selection, &models);
     progress.phase(progress::Phase::Analysing);
     let applied = suppress::apply(oauth_lint_lints::check(&found.facts), &found, &|lint| {
         levels.of(lint) != Level::Allow
     });
+    // The flow representation is no longer needed: it is freed while the report is written.
+    drop_in_background(std::mem::take(&mut found.lowered));
     progress.finish();
     for w in &found.warnings {
         eprintln!("warning: {w}");

@@ -1,7 +1,8 @@
 //! Demand-driven parsing against parsing every file (`--prefilter off`), through the library
 //! entry the CLI uses: the JSON reports must be byte-identical on every fixture alone, on all
 //! fixtures as one crate, on the demo workspace (cargo mode), and on this repository's own
-//! sources; and they must not depend on the number of threads.
+//! sources; and they must not depend on the number of threads, nor on whether the dataflow runs
+//! in independent parts.
 
 #![allow(
     clippy::unwrap_used,
@@ -104,4 +105,37 @@ fn the_report_does_not_depend_on_the_number_of_threads() {
         }
         assert!(reports.iter().all(|r| *r == reports[0]));
     }
+}
+
+/// The dataflow runs in independent parts in parallel (`partition`); `--whole-analysis` runs it
+/// as one interpreter. The reports must be byte-identical: on every fixture alone, on all
+/// fixtures as one crate (many parts, and parts joined by same-named functions), on the demo
+/// workspace and on this repository's own sources.
+#[test]
+fn the_analysis_in_parts_equals_the_whole() {
+    let root = common::root();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    let agree = |args: &[&str]| {
+        let parts = report(args, &out);
+        let mut whole_args = args.to_vec();
+        whole_args.push("--whole-analysis");
+        let whole = report(&whole_args, &out);
+        assert_eq!(parts, whole, "the parts differ from the whole for {args:?}");
+        let doc: serde_json::Value = serde_json::from_str(&parts).unwrap();
+        doc["findings"].as_array().unwrap().len()
+    };
+    let mut findings = 0;
+    for (_, fixture) in common::fixtures() {
+        findings += agree(&[path(&fixture)]);
+    }
+    assert!(findings > 50, "too few findings to compare: {findings}");
+    let fixtures = root.join("tests/fixtures");
+    assert!(agree(&[path(&fixtures), "--jobs", "2"]) > 50);
+    let workspace = root.join("tests/workspace");
+    assert_eq!(agree(&[path(&workspace)]), 2);
+    let sources: Vec<PathBuf> = ["src", "crates"].iter().map(|d| root.join(d)).collect();
+    let mut args: Vec<&str> = sources.iter().map(|p| path(p)).collect();
+    args.extend(["--prefilter", "off"]);
+    agree(&args);
 }

@@ -7,8 +7,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
+
 use crate::index::{FnId, Index};
-use crate::ir::{Block, Expr, MacroKind, Stmt};
+use crate::ir::Expr;
 use crate::models::{Models, path_matches};
 
 /// Bounds the walk over expressions (lowering already caps nesting).
@@ -59,23 +61,27 @@ pub(crate) fn handler_params(
                 .chain(h.route_methods.iter().map(String::as_str))
         })
         .collect();
-    let mut routed: BTreeSet<FnId> = BTreeSet::new();
-    for f in index.all_fns() {
-        let def = index.fn_def(f);
-        walk_block(&def.body, 0, &mut |e| {
-            let name = match e {
-                Expr::Call { callee, .. } => match &**callee {
-                    Expr::Path { segs, .. } => segs.last().map(String::as_str),
+    let routed: BTreeSet<FnId> = index
+        .all_fns()
+        .into_par_iter()
+        .flat_map_iter(|f| {
+            let mut routed = BTreeSet::new();
+            crate::ir::walk_block(&index.fn_def(f).body, &mut |e| {
+                let name = match e {
+                    Expr::Call { callee, .. } => match &**callee {
+                        Expr::Path { segs, .. } => segs.last().map(String::as_str),
+                        _ => None,
+                    },
+                    Expr::Method { method, .. } => Some(method.as_str()),
                     _ => None,
-                },
-                Expr::Method { method, .. } => Some(method.as_str()),
-                _ => None,
-            };
-            if name.is_some_and(|n| route_names.contains(n)) {
-                route_target(index, models, f, e, &mut routed);
-            }
-        });
-    }
+                };
+                if name.is_some_and(|n| route_names.contains(n)) {
+                    route_target(index, models, f, e, &mut routed);
+                }
+            });
+            routed
+        })
+        .collect();
     let mut out = BTreeMap::new();
     for f in index.all_fns() {
         let def = index.fn_def(f);
@@ -185,119 +191,6 @@ fn calls_any(e: &Expr, names: &[String], depth: u32) -> bool {
             calls_any(inner, names, depth + 1)
         }
         _ => false,
-    }
-}
-
-fn walk_block(b: &Block, depth: u32, f: &mut impl FnMut(&Expr)) {
-    for s in &b.stmts {
-        match s {
-            Stmt::Let { init, els, .. } => {
-                if let Some(e) = init {
-                    walk(e, depth, f);
-                }
-                if let Some(b) = els {
-                    walk_block(b, depth + 1, f);
-                }
-            }
-            Stmt::Expr(e) => walk(e, depth, f),
-        }
-    }
-}
-
-/// Visits every expression under `e`.
-fn walk(e: &Expr, depth: u32, f: &mut impl FnMut(&Expr)) {
-    if depth > MAX_WALK_DEPTH {
-        return;
-    }
-    f(e);
-    let d = depth + 1;
-    match e {
-        Expr::Call { callee, args, .. } => {
-            walk(callee, d, f);
-            for a in args {
-                walk(a, d, f);
-            }
-        }
-        Expr::Method { receiver, args, .. } => {
-            walk(receiver, d, f);
-            for a in args {
-                walk(a, d, f);
-            }
-        }
-        Expr::Macro { kind, .. } => match &**kind {
-            MacroKind::Format { args, .. } => args.iter().for_each(|(_, a)| walk(a, d, f)),
-            MacroKind::Exprs(es) => es.iter().for_each(|a| walk(a, d, f)),
-            MacroKind::Select(bs) => bs.iter().for_each(|b| {
-                walk(&b.future, d, f);
-                walk(&b.handler, d, f);
-            }),
-            MacroKind::Json(_) | MacroKind::Opaque => {}
-        },
-        Expr::Field { base, .. } => walk(base, d, f),
-        Expr::Index { base, index, .. } => {
-            walk(base, d, f);
-            walk(index, d, f);
-        }
-        Expr::Closure { body, .. } => walk(body, d, f),
-        Expr::Block(b) | Expr::Async(b) => walk_block(b, d, f),
-        Expr::If {
-            cond, then, els, ..
-        } => {
-            walk(cond, d, f);
-            walk_block(then, d, f);
-            if let Some(e) = els {
-                walk(e, d, f);
-            }
-        }
-        Expr::Let { expr, .. } => walk(expr, d, f),
-        Expr::Match {
-            scrutinee, arms, ..
-        } => {
-            walk(scrutinee, d, f);
-            for a in arms {
-                if let Some(g) = &a.guard {
-                    walk(g, d, f);
-                }
-                walk(&a.body, d, f);
-            }
-        }
-        Expr::Loop { head, body, .. } => {
-            if let Some(h) = head {
-                walk(h, d, f);
-            }
-            walk_block(body, d, f);
-        }
-        Expr::Break { value, .. } | Expr::Return { value, .. } => {
-            if let Some(v) = value {
-                walk(v, d, f);
-            }
-        }
-        Expr::Try { inner, .. } | Expr::Await { inner, .. } | Expr::Unary { inner, .. } => {
-            walk(inner, d, f);
-        }
-        Expr::Binary { lhs, rhs, .. } => {
-            walk(lhs, d, f);
-            walk(rhs, d, f);
-        }
-        Expr::Assign { target, value, .. } => {
-            walk(target, d, f);
-            walk(value, d, f);
-        }
-        Expr::Struct { fields, rest, .. } => {
-            for (_, x) in fields {
-                walk(x, d, f);
-            }
-            if let Some(r) = rest {
-                walk(r, d, f);
-            }
-        }
-        Expr::Tuple { elems, .. } | Expr::Array { elems, .. } => {
-            for x in elems {
-                walk(x, d, f);
-            }
-        }
-        Expr::Other { children, .. } => children.iter().for_each(|x| walk(x, d, f)),
-        Expr::Str { .. } | Expr::Lit { .. } | Expr::Path { .. } | Expr::Continue { .. } => {}
     }
 }
 

@@ -12,12 +12,17 @@
 //! closure parameters it runs repeatedly) are recomputed in rounds until nothing changes, so a
 //! project's own `fn redeem(code: &str)` is an exchange for its callers and its own retry helper
 //! a retry API. Rounds are capped, so recursion and cycles terminate.
+//!
+//! Functions that cannot reach each other's summaries are analysed by separate interpreters in
+//! parallel (`Analysis`, `partition`), with the facts one interpreter would give.
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::ops::{Deref, DerefMut};
-use std::rc::Rc;
+use std::sync::Arc;
+
+use rayon::prelude::*;
 
 // Token responses and redirect URIs: hooks called from this interpreter, kept apart.
 #[path = "tokens.rs"]
@@ -488,9 +493,80 @@ impl Hasher for FxHasher {
     }
 }
 
-/// Everything the interpreter shares across functions.
+/// The analysis of a set of files: one interpreter per part (`partition`), the parts run in
+/// parallel on the caller's rayon pool. Its facts are those of one interpreter over every
+/// function (`split: false`), in the same order.
+pub(crate) struct Analysis<'a> {
+    engines: Vec<Engine<'a>>,
+}
+
+impl<'a> Analysis<'a> {
+    pub(crate) fn new(
+        index: &'a Index<'a>,
+        models: &'a Models,
+        shared: &'a Shared,
+        split: bool,
+    ) -> Self {
+        let fns = index.all_fns();
+        let parts = if split {
+            crate::partition::parts(index, &fns)
+        } else {
+            vec![fns]
+        };
+        Analysis {
+            engines: parts
+                .into_iter()
+                .map(|p| Engine::new(index, models, shared, p))
+                .collect(),
+        }
+    }
+
+    /// Every part's summaries to a fixed point (`Engine::summarize`).
+    pub(crate) fn summarize(&mut self) {
+        self.engines.par_iter_mut().for_each(Engine::summarize);
+    }
+
+    /// Functions whose summary can create an exchange site in their callers, in `FnId` order
+    /// (`Engine::exporters`).
+    pub(crate) fn exporters(&self) -> Vec<FnId> {
+        let mut out: Vec<FnId> = self.engines.iter().flat_map(Engine::exporters).collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// The reporting round of every part, then what is judged across parts (redirect URIs
+    /// per crate): the exchange facts with findings, in the order one interpreter creates them
+    /// (by the function whose analysis created each, then within that analysis).
+    pub(crate) fn report(mut self) -> Vec<ExchangeFact> {
+        self.engines.par_iter_mut().for_each(Engine::report);
+        tokens::redirect_mismatches(&mut self.engines);
+        // Each part is taken apart (and freed) on the pool.
+        let mut facts: Vec<(FnId, usize, ExchangeFact)> = self
+            .engines
+            .into_par_iter()
+            .flat_map_iter(|e| {
+                let sites = e.sites.value.into_iter().zip(e.site_fns).enumerate();
+                sites
+                    .filter(|(_, (fact, _))| fact.has_findings())
+                    .map(|(i, (fact, f))| (f, i, fact))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        facts.sort_by_key(|(f, i, _)| (*f, *i));
+        facts.into_iter().map(|(_, _, fact)| fact).collect()
+    }
+}
+
+/// One interpreter: everything it shares across the functions of its part.
 pub(crate) struct Engine<'a> {
-    index: Index<'a>,
+    index: &'a Index<'a>,
+    /// The functions this interpreter analyses (a part: `partition`), in `FnId` order.
+    fns: Vec<FnId>,
+    /// The function under analysis.
+    current: FnId,
+    /// The function whose analysis created each site (as `sites`), which orders the sites of
+    /// all parts as one interpreter would have created them.
+    site_fns: Vec<FnId>,
     models: &'a Models,
     origins: Vec<Origin>,
     /// The last origin interned with each hash: only looked up, never iterated, so a hash map
@@ -500,14 +576,14 @@ pub(crate) struct Engine<'a> {
     /// For each origin, the one interned before it with the same hash (`u32::MAX`: none).
     origin_chain: Vec<u32>,
     /// The closures of each function's body by id, collected once.
-    closure_maps: BTreeMap<FnId, Rc<ClosureMap<'a>>>,
+    closure_maps: BTreeMap<FnId, Arc<ClosureMap<'a>>>,
     summaries: BTreeMap<FnId, Summary>,
     sites: Watched<Vec<ExchangeFact>>,
     site_ids: Watched<BTreeMap<Loc, u32>>,
     /// Whether this is the reporting round: read through `reporting()`.
     reporting: Watched<bool>,
     /// Request parameters of callback handlers.
-    handler_params: BTreeMap<FnId, BTreeSet<usize>>,
+    handler_params: &'a BTreeMap<FnId, BTreeSet<usize>>,
     guards: Vec<GuardFact>,
     guard_ids: BTreeMap<GuardFact, u32>,
     /// The functions whose summaries the analysis under way has looked up.
@@ -517,16 +593,37 @@ pub(crate) struct Engine<'a> {
     /// The functions whose reporting analysis can be skipped (`summarize`).
     quiet: BTreeSet<FnId>,
     /// Which parameters may hold tokens (`tokens::tracked_params`).
+    tracked: &'a [Vec<Box<[bool]>>],
+}
+
+/// What every part's interpreter reads, computed once.
+pub(crate) struct Shared {
+    handler_params: BTreeMap<FnId, BTreeSet<usize>>,
     tracked: Vec<Vec<Box<[bool]>>>,
 }
 
+impl Shared {
+    pub(crate) fn new(index: &Index<'_>, models: &Models) -> Self {
+        Shared {
+            handler_params: crate::callbacks::handler_params(index, models),
+            tracked: tokens::tracked_params(index),
+        }
+    }
+}
+
 impl<'a> Engine<'a> {
-    pub(crate) fn new(index: Index<'a>, models: &'a Models) -> Self {
-        let handler_params = crate::callbacks::handler_params(&index, models);
-        let tracked = tokens::tracked_params(&index);
+    pub(crate) fn new(
+        index: &'a Index<'a>,
+        models: &'a Models,
+        shared: &'a Shared,
+        fns: Vec<FnId>,
+    ) -> Self {
         Engine {
-            tracked,
-            handler_params,
+            current: fns.first().copied().unwrap_or(FnId { file: 0, idx: 0 }),
+            fns,
+            site_fns: Vec::new(),
+            tracked: &shared.tracked,
+            handler_params: &shared.handler_params,
             guards: Vec::new(),
             guard_ids: BTreeMap::new(),
             tok: Watched::default(),
@@ -545,12 +642,6 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Runs rounds to a fixed point, then a reporting round, and returns the exchange facts.
-    pub(crate) fn run(mut self) -> Vec<ExchangeFact> {
-        self.summarize();
-        self.report()
-    }
-
     /// Recomputes every function's summary in rounds until nothing changes (at most
     /// `MAX_ROUNDS`). A function is analysed again only when a summary it looked up changed
     /// since its last analysis: with the same inputs, an analysis gives the same summary and
@@ -564,7 +655,7 @@ impl<'a> Engine<'a> {
     /// already taken), so it runs step for step as that last analysis did, never reaching that
     /// state either: it adds no site, fact, origin or guard, and skipping it changes nothing.
     pub(crate) fn summarize(&mut self) {
-        let fns = self.index.all_fns();
+        let fns = std::mem::take(&mut self.fns);
         // A clock of analyses: when each function was last analysed (what it read, whether it
         // reached watched state), and when each summary last changed.
         let mut clock = 0usize;
@@ -607,6 +698,7 @@ impl<'a> Engine<'a> {
             .filter(|(_, (at, read, touched))| !touched && unchanged_since(&changed_at, *at, read))
             .map(|(f, _)| f)
             .collect();
+        self.fns = fns;
     }
 
     /// Whether the state the reporting round treats differently was accessed since the last
@@ -628,35 +720,31 @@ impl<'a> Engine<'a> {
         self.reporting.value
     }
 
-    /// The reporting round, after `summarize`: the exchange facts with findings. It skips the
-    /// functions `summarize` found quiet (their analysis here would change nothing).
-    pub(crate) fn report(mut self) -> Vec<ExchangeFact> {
-        let fns = self.index.all_fns();
+    /// The reporting round, after `summarize`. It skips the functions `summarize` found quiet
+    /// (their analysis here would change nothing). `Analysis::report` collects the facts.
+    fn report(&mut self) {
+        let fns = std::mem::take(&mut self.fns);
         *self.reporting = true;
         self.sites.clear();
         self.site_ids.clear();
+        self.site_fns.clear();
         for &f in &fns {
             if !self.quiet.contains(&f) {
                 self.analyze_fn(f);
             }
         }
+        self.fns = fns;
         self.attach_token_facts();
-        self.sites
-            .value
-            .into_iter()
-            .filter(ExchangeFact::has_findings)
-            .collect()
     }
 
     /// Functions whose summary can create an exchange site in their callers: a parameter that
     /// reaches an exchange, or a returned pending request, HTTP request or form body. A caller
     /// of one of them may hold an exchange that nothing else in its file announces.
-    pub(crate) fn exporters(&self) -> Vec<FnId> {
+    fn exporters(&self) -> impl Iterator<Item = FnId> + '_ {
         self.summaries
             .iter()
             .filter(|(_, s)| !s.exchange_params.is_empty() || carries_request(&s.returns, 0))
             .map(|(f, _)| *f)
-            .collect()
     }
 
     /// Whether a summary says anything about codes. Most functions return values we know
@@ -712,6 +800,7 @@ impl<'a> Engine<'a> {
     }
 
     fn analyze_fn(&mut self, f: FnId) -> Summary {
+        self.current = f;
         let def = self.index.fn_def(f);
         let mut cx = FnCx {
             fid: f,
@@ -719,10 +808,10 @@ impl<'a> Engine<'a> {
             def,
             ctxs: Vec::new(),
             summary: Summary::default(),
-            closures: Rc::clone(self.closure_maps.entry(f).or_insert_with(|| {
+            closures: Arc::clone(self.closure_maps.entry(f).or_insert_with(|| {
                 let mut map = BTreeMap::new();
                 collect_closures(&def.body, &mut map);
-                Rc::new(map)
+                Arc::new(map)
             })),
             pending_closures: BTreeMap::new(),
             closure_nesting: 0,
@@ -2259,6 +2348,7 @@ impl<'a> Engine<'a> {
         }
         let id = u32::try_from(self.sites.len()).unwrap_or(u32::MAX);
         self.sites.push(ExchangeFact::new(anchor));
+        self.site_fns.push(self.current);
         self.site_ids.insert(anchor, id);
         id
     }
@@ -3445,7 +3535,7 @@ struct FnCx<'a> {
     def: &'a FnDef,
     ctxs: Vec<Ctx>,
     summary: Summary,
-    closures: Rc<ClosureMap<'a>>,
+    closures: Arc<ClosureMap<'a>>,
     pending_closures: BTreeMap<u32, State>,
     closure_nesting: usize,
     eval_depth: u32,

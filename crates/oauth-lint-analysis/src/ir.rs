@@ -434,3 +434,110 @@ impl Pat {
         }
     }
 }
+
+/// Bounds `walk_block` (lowering caps nesting well below it).
+const MAX_WALK_DEPTH: u32 = 400;
+
+/// Visits every expression of `b`, outermost first: statements, closures, macro arguments and
+/// `json!` values included. Returns `false` when the walk stopped at its depth bound somewhere.
+pub(crate) fn walk_block(b: &Block, f: &mut impl FnMut(&Expr)) -> bool {
+    walk_stmts(b, 0, f as &mut dyn FnMut(&Expr))
+}
+
+/// Visits `e` and every expression under it, as `walk_block` does.
+pub(crate) fn walk_expr(e: &Expr, f: &mut impl FnMut(&Expr)) -> bool {
+    walk(e, 0, f as &mut dyn FnMut(&Expr))
+}
+
+fn walk_stmts(b: &Block, depth: u32, f: &mut dyn FnMut(&Expr)) -> bool {
+    let mut complete = true;
+    for s in &b.stmts {
+        match s {
+            Stmt::Let { init, els, .. } => {
+                if let Some(e) = init {
+                    complete &= walk(e, depth, f);
+                }
+                if let Some(b) = els {
+                    complete &= walk_stmts(b, depth + 1, f);
+                }
+            }
+            Stmt::Expr(e) => complete &= walk(e, depth, f),
+        }
+    }
+    complete
+}
+
+fn walk_json(j: &JsonValue, depth: u32, f: &mut dyn FnMut(&Expr)) -> bool {
+    if depth > MAX_WALK_DEPTH {
+        return false;
+    }
+    match j {
+        JsonValue::Object(fields) => fields.iter().all(|(_, v)| walk_json(v, depth + 1, f)),
+        JsonValue::Array(items) => items.iter().all(|v| walk_json(v, depth + 1, f)),
+        JsonValue::Expr(e) => walk(e, depth + 1, f),
+    }
+}
+
+fn walk_all<'e>(es: impl Iterator<Item = &'e Expr>, d: u32, f: &mut dyn FnMut(&Expr)) -> bool {
+    es.fold(true, |ok, x| walk(x, d, f) & ok)
+}
+
+fn walk(e: &Expr, depth: u32, f: &mut dyn FnMut(&Expr)) -> bool {
+    if depth > MAX_WALK_DEPTH {
+        return false;
+    }
+    f(e);
+    let d = depth + 1;
+    match e {
+        Expr::Call { callee, args, .. } => walk_all(std::iter::once(&**callee).chain(args), d, f),
+        Expr::Method { receiver, args, .. } => {
+            walk_all(std::iter::once(&**receiver).chain(args), d, f)
+        }
+        Expr::Macro { kind, .. } => match &**kind {
+            MacroKind::Format { args, .. } => walk_all(args.iter().map(|(_, a)| a), d, f),
+            MacroKind::Exprs(es) => walk_all(es.iter(), d, f),
+            MacroKind::Select(bs) => {
+                walk_all(bs.iter().flat_map(|b| [&b.future, &b.handler]), d, f)
+            }
+            MacroKind::Json(j) => walk_json(j, d, f),
+            MacroKind::Opaque => true,
+        },
+        Expr::Field { base, .. } => walk(base, d, f),
+        Expr::Index { base, index, .. } => walk_all([&**base, &**index].into_iter(), d, f),
+        Expr::Closure { body, .. } => walk(body, d, f),
+        Expr::Block(b) | Expr::Async(b) => walk_stmts(b, d, f),
+        Expr::If {
+            cond, then, els, ..
+        } => walk(cond, d, f) & walk_stmts(then, d, f) & els.as_ref().is_none_or(|e| walk(e, d, f)),
+        Expr::Let { expr, .. } => walk(expr, d, f),
+        Expr::Match {
+            scrutinee, arms, ..
+        } => {
+            let mut ok = walk(scrutinee, d, f);
+            for a in arms {
+                if let Some(g) = &a.guard {
+                    ok &= walk(g, d, f);
+                }
+                ok &= walk(&a.body, d, f);
+            }
+            ok
+        }
+        Expr::Loop { head, body, .. } => {
+            head.as_ref().is_none_or(|h| walk(h, d, f)) & walk_stmts(body, d, f)
+        }
+        Expr::Break { value, .. } | Expr::Return { value, .. } => {
+            value.as_ref().is_none_or(|v| walk(v, d, f))
+        }
+        Expr::Try { inner, .. } | Expr::Await { inner, .. } | Expr::Unary { inner, .. } => {
+            walk(inner, d, f)
+        }
+        Expr::Binary { lhs, rhs, .. } => walk(lhs, d, f) & walk(rhs, d, f),
+        Expr::Assign { target, value, .. } => walk(target, d, f) & walk(value, d, f),
+        Expr::Struct { fields, rest, .. } => {
+            walk_all(fields.iter().map(|(_, x)| x).chain(rest.as_deref()), d, f)
+        }
+        Expr::Tuple { elems, .. } | Expr::Array { elems, .. } => walk_all(elems.iter(), d, f),
+        Expr::Other { children, .. } => walk_all(children.iter(), d, f),
+        Expr::Str { .. } | Expr::Lit { .. } | Expr::Path { .. } | Expr::Continue { .. } => true,
+    }
+}

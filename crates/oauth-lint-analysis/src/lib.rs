@@ -1,7 +1,7 @@
 //! oauth-lint's analysis: sources in memory to facts about OAuth2 authorization-code values.
 //!
 //! It owns parsing and lowering (`lower`), the API models (`models`), the crate index and name
-//! resolution (`index`), the code-value dataflow (`dataflow`), the light item scanner (`scan`)
+//! resolution (`index`), the code-value dataflow (`dataflow`) in independent parts (`partition`), the light item scanner (`scan`)
 //! and the choice of the files worth parsing (`prefilter`), and returns plain data (`facts`).
 //! Invariants: no file system, environment, clock or stdout access (work is spread over the
 //! caller's rayon pool); no panics on any input; recursion is bounded (`lower_file` refuses
@@ -19,6 +19,7 @@ mod callbacks;
 mod dataflow;
 mod depth;
 mod index;
+mod partition;
 
 pub use depth::{MAX_NESTING, STACK_SIZE};
 pub use facts::{
@@ -29,7 +30,7 @@ pub use index::FnId;
 pub use ir::{FileId, FileIr, Span};
 pub use lower::{ParseError, lower_file};
 pub use models::{ModelError, ModelFile, Models};
-pub use prefilter::{FileInput, FileStatus, Parse, Selected, Vocabulary, select};
+pub use prefilter::{FileInput, FileStatus, Parse, Selected, Split, Vocabulary, select};
 pub use scan::{DefKind, ItemScan, scan_items};
 
 /// A lowered file and where it sits: its crate and its module path in that crate.
@@ -48,5 +49,8 @@ pub fn analyze(
     models: &Models,
 ) -> Vec<ExchangeFact> {
     let index = index::Index::new(files, crate_names);
-    dataflow::Engine::new(index, models).run()
+    let shared = dataflow::Shared::new(&index, models);
+    let mut analysis = dataflow::Analysis::new(&index, models, &shared, true);
+    analysis.summarize();
+    analysis.report()
 }

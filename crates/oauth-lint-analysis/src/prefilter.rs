@@ -50,7 +50,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rayon::prelude::*;
 
 use crate::LoweredFile;
-use crate::dataflow::Engine;
+use crate::dataflow::{Analysis, Shared};
 use crate::facts::ExchangeFact;
 use crate::index::{FnId, Index, MAX_METHOD_CANDIDATES};
 use crate::ir::{Block, Expr, FileIr, JsonValue, MacroKind, Stmt};
@@ -78,6 +78,16 @@ pub enum Parse {
     Auto,
     /// Every file: the reference the other modes equal.
     Everything,
+}
+
+/// How the analysis runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Split {
+    /// In independent parts, in parallel (`partition`).
+    #[default]
+    Parts,
+    /// As one: the reference the parts equal.
+    Whole,
 }
 
 /// What happened to one input.
@@ -1300,6 +1310,7 @@ pub fn select(
     crate_names: &[String],
     models: &Models,
     mode: Parse,
+    split: Split,
     parse: &(dyn Fn(usize) -> Result<FileIr, String> + Sync),
 ) -> Selected {
     let mut parse_everything = mode == Parse::Everything;
@@ -1408,7 +1419,8 @@ pub fn select(
         let mut next = BTreeSet::new();
         let facts = {
             let index = Index::new(&files, crate_names);
-            let mut engine = Engine::new(index, models);
+            let shared = Shared::new(&index, models);
+            let mut engine = Analysis::new(&index, models, &shared, split == Split::Parts);
             engine.summarize();
             if !parse_everything {
                 let mut exported: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();

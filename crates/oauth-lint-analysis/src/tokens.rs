@@ -120,8 +120,9 @@ pub(super) enum Use {
 pub(super) struct Tables {
     /// By exchange anchor.
     facts: BTreeMap<Loc, TokenFact>,
-    /// Redirect URIs of authorization URLs, per crate.
-    authorize: BTreeMap<u32, Vec<(String, Loc)>>,
+    /// Redirect URIs of authorization URLs, per crate, with the function whose analysis found
+    /// each (`redirect_mismatches` orders those of all parts by it).
+    authorize: BTreeMap<u32, Vec<(String, Loc, FnId)>>,
     /// Crates that build an authorization URL whose redirect URI is not known.
     authorize_unknown: BTreeSet<u32>,
     /// Redirect URIs sent with each exchange site's token request.
@@ -828,10 +829,11 @@ impl<'a> Engine<'a> {
             self.tok.authorize_unknown.insert(krate);
             return;
         }
+        let current = self.current;
         let list = self.tok.authorize.entry(krate).or_default();
         for (uri, loc) in redirects {
-            if !list.iter().any(|(u, l)| u == uri && l == loc) {
-                list.push((uri.clone(), *loc));
+            if !list.iter().any(|(u, l, _)| u == uri && l == loc) {
+                list.push((uri.clone(), *loc, current));
             }
         }
     }
@@ -1552,7 +1554,7 @@ impl<'a> Engine<'a> {
         tok.redirects.insert(uri, Loc::new(cx.file, at));
     }
 
-    /// Gives every exchange site its token fact and its redirect mismatch, if any.
+    /// Gives every exchange site its token fact, if any.
     pub(super) fn attach_token_facts(&mut self) {
         let facts = std::mem::take(&mut self.tok.facts);
         let to_caller = std::mem::take(&mut self.tok.returned_to_caller);
@@ -1568,6 +1570,15 @@ impl<'a> Engine<'a> {
                 site.token = Some(fact);
             }
         }
+    }
+
+    /// Gives every exchange site of this part its redirect mismatch, if any, against the
+    /// authorization URLs of every part (`redirect_mismatches`).
+    fn attach_redirect_mismatches(
+        &mut self,
+        authorize_all: &BTreeMap<u32, Vec<(String, Loc)>>,
+        authorize_unknown: &BTreeSet<u32>,
+    ) {
         let exchange = std::mem::take(&mut self.tok.exchange);
         for (site, redirects) in exchange {
             let Some(fact) = self.sites.get(site as usize) else {
@@ -1577,10 +1588,10 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let krate = self.index.files[fact.file as usize].crate_id;
-            if self.tok.authorize_unknown.contains(&krate) {
+            if authorize_unknown.contains(&krate) {
                 continue;
             }
-            let Some(authorize) = self.tok.authorize.get(&krate) else {
+            let Some(authorize) = authorize_all.get(&krate) else {
                 continue;
             };
             if authorize.iter().any(|(u, _)| redirects.contains_key(u)) {
@@ -1617,6 +1628,38 @@ impl<'a> Engine<'a> {
                 });
             }
         }
+    }
+}
+
+/// Compares each exchange's redirect URI with the authorization URLs of its crate, over every
+/// part: a project builds the authorization URL in one function and exchanges the code in
+/// another that need not call it. Each crate's URLs are taken in the order one interpreter
+/// over every function would have found them (by the function whose analysis found each).
+pub(super) fn redirect_mismatches(engines: &mut [Engine<'_>]) {
+    let mut found: BTreeMap<u32, Vec<(String, Loc, FnId)>> = BTreeMap::new();
+    let mut unknown: BTreeSet<u32> = BTreeSet::new();
+    for e in engines.iter_mut() {
+        for (krate, list) in std::mem::take(&mut e.tok.authorize) {
+            found.entry(krate).or_default().extend(list);
+        }
+        unknown.extend(std::mem::take(&mut e.tok.authorize_unknown));
+    }
+    let authorize: BTreeMap<u32, Vec<(String, Loc)>> = found
+        .into_iter()
+        .map(|(krate, mut list)| {
+            // Stable: the parts' own order stays within one function.
+            list.sort_by_key(|(_, _, f)| *f);
+            let mut urls: Vec<(String, Loc)> = Vec::new();
+            for (uri, loc, _) in list {
+                if !urls.iter().any(|(u, l)| *u == uri && *l == loc) {
+                    urls.push((uri, loc));
+                }
+            }
+            (krate, urls)
+        })
+        .collect();
+    for e in engines {
+        e.attach_redirect_mismatches(&authorize, &unknown);
     }
 }
 

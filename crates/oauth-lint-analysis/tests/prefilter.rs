@@ -14,7 +14,7 @@ use std::fmt::Write;
 use std::path::Path;
 
 use oauth_lint_analysis::prefilter::{FileStatus, Selected};
-use oauth_lint_analysis::{FileInput, Models, Parse, lower_file, select};
+use oauth_lint_analysis::{FileInput, Models, Parse, Split, lower_file, select};
 
 fn models() -> Models {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lints/apis");
@@ -72,7 +72,7 @@ fn run(crates: &[&str], files: &[File], models: &Models, everything: bool) -> Se
     } else {
         Parse::OnDemand
     };
-    select(&inputs, &names, models, mode, &parse)
+    select(&inputs, &names, models, mode, Split::Parts, &parse)
 }
 
 fn check(name: &str, crates: &[&str], files: &[File], expect_finding: bool) -> String {

@@ -3,7 +3,8 @@
 //! oauth-lint end to end (the library entry `oauth_lint::run`, as the CLI runs it), each in a
 //! fresh child process so that every figure has its own peak RSS. Each measurement is repeated
 //! and the median is reported with the spread. It also checks that the demand-driven mode and
-//! the parse-everything mode (`--prefilter off`) report the same findings on each corpus, and
+//! the parse-everything mode (`--prefilter off`) report the same findings on each corpus, as
+//! does the dataflow run as one interpreter instead of in parallel parts (`--whole-analysis`), and
 //! that the light item scanner the prefilter relies on finds, in every file that parses, the
 //! `mod` declarations and item definitions that lowering finds.
 //! With `--full` it also times oauth-lint parsing every file (slow on a large corpus).
@@ -256,7 +257,8 @@ fn check_scanner(files: &[PathBuf]) -> bool {
     problems.is_empty()
 }
 
-/// Runs oauth-lint with and without the prefilter and compares the findings.
+/// Runs oauth-lint with the prefilter, without it, and with the dataflow as one interpreter
+/// (`--whole-analysis`, not in parallel parts), and compares the findings.
 fn compare_modes(roots: &[PathBuf], jobs: usize) -> bool {
     let dir = std::env::temp_dir().join(format!("oauth-lint-bench-{}", std::process::id()));
     if let Err(e) = std::fs::create_dir_all(&dir) {
@@ -264,7 +266,12 @@ fn compare_modes(roots: &[PathBuf], jobs: usize) -> bool {
         return false;
     }
     let mut findings = Vec::new();
-    for (i, mode) in ["auto", "off"].into_iter().enumerate() {
+    let runs: [&[&str]; 3] = [
+        &["--prefilter", "auto"],
+        &["--prefilter", "off"],
+        &["--prefilter", "auto", "--whole-analysis"],
+    ];
+    for (i, extra) in runs.into_iter().enumerate() {
         let out = dir.join(format!("{i}.json"));
         let mut args: Vec<std::ffi::OsString> = vec![
             "oauth-lint".into(),
@@ -276,9 +283,8 @@ fn compare_modes(roots: &[PathBuf], jobs: usize) -> bool {
             jobs.to_string().into(),
             "--output".into(),
             out.clone().into(),
-            "--prefilter".into(),
-            mode.into(),
         ];
+        args.extend(extra.iter().map(Into::into));
         args.extend(roots.iter().map(|r| r.clone().into_os_string()));
         let code = oauth_lint::run(args);
         let doc: Option<serde_json::Value> = std::fs::read(&out)
@@ -295,12 +301,15 @@ fn compare_modes(roots: &[PathBuf], jobs: usize) -> bool {
     let _ = std::fs::remove_dir_all(&dir);
     let n = findings[0].as_array().map_or(0, Vec::len);
     let same = findings[0] == findings[1];
+    let same_whole = findings[0] == findings[2];
+    let verdict = |same: bool| if same { "identical" } else { "DIFFERENT" };
     println!(
-        "  findings: {n} with the prefilter, {} parsing every file: {}",
+        "  findings: {n} with the prefilter, {} parsing every file: {}; the analysis as one: {}",
         findings[1].as_array().map_or(0, Vec::len),
-        if same { "identical" } else { "DIFFERENT" }
+        verdict(same),
+        verdict(same_whole),
     );
-    same
+    same && same_whole
 }
 
 fn run_child(exe: &Path, what: &str, jobs: usize, roots: &[PathBuf]) -> Result<Sample, String> {
