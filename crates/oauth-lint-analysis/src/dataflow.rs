@@ -3915,137 +3915,17 @@ fn keyword_span(span: Span, kind: LoopKind) -> Span {
 /// A function body's closures by id: span, parameters, body.
 type ClosureMap<'a> = BTreeMap<u32, (Span, &'a [Pat], &'a Expr)>;
 
+/// Every closure of a body, by id (bodies with more nesting than lowering keeps are cut short).
 fn collect_closures<'a>(block: &'a Block, out: &mut ClosureMap<'a>) {
-    for stmt in &block.stmts {
-        match stmt {
-            Stmt::Let { init, els, .. } => {
-                if let Some(e) = init {
-                    collect_expr(e, out, 0);
-                }
-                if let Some(b) = els {
-                    collect_closures(b, out);
-                }
-            }
-            Stmt::Expr(e) => collect_expr(e, out, 0),
-        }
-    }
-}
-
-fn collect_expr<'a>(e: &'a Expr, out: &mut BTreeMap<u32, (Span, &'a [Pat], &'a Expr)>, depth: u32) {
-    if depth > MAX_EVAL_DEPTH {
-        return;
-    }
-    let d = depth + 1;
-    let each = |es: &'a [Expr], out: &mut BTreeMap<u32, (Span, &'a [Pat], &'a Expr)>| {
-        for x in es {
-            collect_expr(x, out, d);
-        }
-    };
-    match e {
-        Expr::Closure {
+    crate::ir::walk_block(block, &mut |e| {
+        if let Expr::Closure {
             id,
             params,
             body,
             span,
-        } => {
-            out.insert(*id, (*span, params.as_slice(), body));
-            collect_expr(body, out, d);
+        } = e
+        {
+            out.insert(*id, (*span, params.as_slice(), &**body));
         }
-        Expr::Call { callee, args, .. } => {
-            collect_expr(callee, out, d);
-            each(args, out);
-        }
-        Expr::Method { receiver, args, .. } => {
-            collect_expr(receiver, out, d);
-            each(args, out);
-        }
-        Expr::Macro { kind, .. } => match &**kind {
-            MacroKind::Format { args, .. } => {
-                for (_, a) in args {
-                    collect_expr(a, out, d);
-                }
-            }
-            MacroKind::Exprs(es) => each(es, out),
-            MacroKind::Json(j) => collect_json(j, out, d),
-            MacroKind::Select(bs) => {
-                for b in bs {
-                    collect_expr(&b.future, out, d);
-                    collect_expr(&b.handler, out, d);
-                }
-            }
-            MacroKind::Opaque => {}
-        },
-        Expr::Field { base, .. } => collect_expr(base, out, d),
-        Expr::Index { base, index, .. } => {
-            collect_expr(base, out, d);
-            collect_expr(index, out, d);
-        }
-        Expr::Block(b) | Expr::Async(b) => collect_closures(b, out),
-        Expr::If {
-            cond, then, els, ..
-        } => {
-            collect_expr(cond, out, d);
-            collect_closures(then, out);
-            if let Some(e) = els {
-                collect_expr(e, out, d);
-            }
-        }
-        Expr::Let { expr, .. } => collect_expr(expr, out, d),
-        Expr::Match {
-            scrutinee, arms, ..
-        } => {
-            collect_expr(scrutinee, out, d);
-            for a in arms {
-                if let Some(g) = &a.guard {
-                    collect_expr(g, out, d);
-                }
-                collect_expr(&a.body, out, d);
-            }
-        }
-        Expr::Loop { head, body, .. } => {
-            if let Some(h) = head {
-                collect_expr(h, out, d);
-            }
-            collect_closures(body, out);
-        }
-        Expr::Break { value, .. } | Expr::Return { value, .. } => {
-            if let Some(v) = value {
-                collect_expr(v, out, d);
-            }
-        }
-        Expr::Try { inner, .. } | Expr::Await { inner, .. } | Expr::Unary { inner, .. } => {
-            collect_expr(inner, out, d);
-        }
-        Expr::Binary { lhs, rhs, .. } => {
-            collect_expr(lhs, out, d);
-            collect_expr(rhs, out, d);
-        }
-        Expr::Assign { target, value, .. } => {
-            collect_expr(target, out, d);
-            collect_expr(value, out, d);
-        }
-        Expr::Struct { fields, rest, .. } => {
-            for (_, f) in fields {
-                collect_expr(f, out, d);
-            }
-            if let Some(r) = rest {
-                collect_expr(r, out, d);
-            }
-        }
-        Expr::Tuple { elems, .. } | Expr::Array { elems, .. } => each(elems, out),
-        Expr::Other { children, .. } => each(children, out),
-        Expr::Str { .. } | Expr::Lit { .. } | Expr::Path { .. } | Expr::Continue { .. } => {}
-    }
-}
-
-fn collect_json<'a>(
-    j: &'a JsonValue,
-    out: &mut BTreeMap<u32, (Span, &'a [Pat], &'a Expr)>,
-    d: u32,
-) {
-    match j {
-        JsonValue::Expr(e) => collect_expr(e, out, d),
-        JsonValue::Array(items) => items.iter().for_each(|i| collect_json(i, out, d)),
-        JsonValue::Object(fields) => fields.iter().for_each(|(_, v)| collect_json(v, out, d)),
-    }
+    });
 }

@@ -440,16 +440,16 @@ const MAX_WALK_DEPTH: u32 = 400;
 
 /// Visits every expression of `b`, outermost first: statements, closures, macro arguments and
 /// `json!` values included. Returns `false` when the walk stopped at its depth bound somewhere.
-pub(crate) fn walk_block(b: &Block, f: &mut impl FnMut(&Expr)) -> bool {
-    walk_stmts(b, 0, f as &mut dyn FnMut(&Expr))
+pub(crate) fn walk_block<'e>(b: &'e Block, f: &mut impl FnMut(&'e Expr)) -> bool {
+    walk_stmts(b, 0, f as &mut dyn FnMut(&'e Expr))
 }
 
 /// Visits `e` and every expression under it, as `walk_block` does.
-pub(crate) fn walk_expr(e: &Expr, f: &mut impl FnMut(&Expr)) -> bool {
-    walk(e, 0, f as &mut dyn FnMut(&Expr))
+pub(crate) fn walk_expr<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr)) -> bool {
+    walk(e, 0, f as &mut dyn FnMut(&'e Expr))
 }
 
-fn walk_stmts(b: &Block, depth: u32, f: &mut dyn FnMut(&Expr)) -> bool {
+fn walk_stmts<'e>(b: &'e Block, depth: u32, f: &mut dyn FnMut(&'e Expr)) -> bool {
     let mut complete = true;
     for s in &b.stmts {
         match s {
@@ -467,7 +467,7 @@ fn walk_stmts(b: &Block, depth: u32, f: &mut dyn FnMut(&Expr)) -> bool {
     complete
 }
 
-fn walk_json(j: &JsonValue, depth: u32, f: &mut dyn FnMut(&Expr)) -> bool {
+fn walk_json<'e>(j: &'e JsonValue, depth: u32, f: &mut dyn FnMut(&'e Expr)) -> bool {
     if depth > MAX_WALK_DEPTH {
         return false;
     }
@@ -478,11 +478,11 @@ fn walk_json(j: &JsonValue, depth: u32, f: &mut dyn FnMut(&Expr)) -> bool {
     }
 }
 
-fn walk_all<'e>(es: impl Iterator<Item = &'e Expr>, d: u32, f: &mut dyn FnMut(&Expr)) -> bool {
+fn walk_all<'e>(es: impl Iterator<Item = &'e Expr>, d: u32, f: &mut dyn FnMut(&'e Expr)) -> bool {
     es.fold(true, |ok, x| walk(x, d, f) & ok)
 }
 
-fn walk(e: &Expr, depth: u32, f: &mut dyn FnMut(&Expr)) -> bool {
+fn walk<'e>(e: &'e Expr, depth: u32, f: &mut dyn FnMut(&'e Expr)) -> bool {
     if depth > MAX_WALK_DEPTH {
         return false;
     }
