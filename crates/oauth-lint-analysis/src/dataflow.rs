@@ -271,6 +271,9 @@ struct Done {
     /// Origins of the client and other arguments of the exchange: an exchange made with a
     /// loop's item (`for p in providers { p.client.exchange_code(..) }`) is per-item work.
     context: BTreeSet<u32>,
+    /// The boolean variables known when it was done (`State::bools`): on a path where one of
+    /// them has the other value, it was not done.
+    when: BTreeMap<String, bool>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -286,6 +289,9 @@ struct State {
     checked_keys: BTreeSet<String>,
     /// Whether the callback's `state` was compared or looked up on every path to here.
     csrf_checked: bool,
+    /// Boolean variables whose value a condition decided on every path to here (`if pkce`),
+    /// until they are assigned or bound again: `if pkce { A } if !pkce { B }` never runs both.
+    bools: BTreeMap<String, bool>,
 }
 
 impl State {
@@ -325,6 +331,7 @@ impl State {
                     mine.origins.extend(d.origins);
                     mine.assigned_after.extend(d.assigned_after);
                     mine.context.extend(d.context);
+                    mine.when.retain(|k, v| d.when.get(k) == Some(v));
                 }
                 None => {
                     out.done.insert(k, d);
@@ -335,7 +342,24 @@ impl State {
         out.guards = out.guards.intersection(&b.guards).copied().collect();
         out.checked_keys.extend(b.checked_keys);
         out.csrf_checked &= b.csrf_checked;
+        out.bools.retain(|k, v| b.bools.get(k) == Some(v));
         out
+    }
+
+    /// On this path, boolean variable `name` is `value`: exchanges done only when it was not
+    /// were not done here.
+    fn assume(&mut self, name: &str, value: bool) {
+        self.bools.insert(name.to_string(), value);
+        self.done.retain(|_, d| d.when.get(name) != Some(&!value));
+    }
+
+    /// `name` gets a new value: what conditions said of it no longer holds.
+    fn forget(&mut self, name: &str) {
+        if self.bools.remove(name).is_some() {
+            for d in self.done.values_mut() {
+                d.when.remove(name);
+            }
+        }
     }
 
     fn set_status(&mut self, sites: &BTreeSet<u32>, status: Status) {
@@ -1359,6 +1383,7 @@ impl<'a> Engine<'a> {
                 if let Some(sub) = sub {
                     self.bind(sub, val, st);
                 }
+                st.forget(name);
                 st.env.insert(name.clone(), val.clone());
             }
             Pat::Tuple(ps) => {
@@ -1716,6 +1741,7 @@ impl<'a> Engine<'a> {
                 for d in st.done.values_mut() {
                     d.assigned_after.insert(name.clone());
                 }
+                st.forget(name);
                 st.env.insert(name.clone(), v);
             }
             Expr::Field { base, name, .. } => {
@@ -1849,6 +1875,12 @@ impl<'a> Engine<'a> {
                 }
                 if mentions(cond, DPOP_NONCE, 0) {
                     then_st.dpop = true;
+                }
+                if let Expr::Path { segs, .. } = cond
+                    && let [name] = segs.as_slice()
+                {
+                    then_st.assume(name, true);
+                    else_st.assume(name, false);
                 }
                 (then_st, else_st)
             }
@@ -2337,6 +2369,7 @@ impl<'a> Engine<'a> {
                     assigned_after: BTreeSet::new(),
                     invoked_param: Some(i),
                     context: BTreeSet::new(),
+                    when: st.bools.clone(),
                 },
             );
         }
@@ -3481,6 +3514,7 @@ impl<'a> Engine<'a> {
                 assigned_after: BTreeSet::new(),
                 invoked_param: None,
                 context: context.clone(),
+                when: st.bools.clone(),
             },
         );
         let mut v = self.unknown(cx, call_span);
