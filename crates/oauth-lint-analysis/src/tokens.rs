@@ -1401,7 +1401,10 @@ impl<'a> Engine<'a> {
             return;
         }
         let fresh = recv.tok.as_ref().is_some_and(|t| t.fresh);
-        if fresh && !words(method).any(|w| self.models.store_words.contains(&w)) {
+        if fresh
+            && !CONTAINER_WRITES.contains(&method)
+            && !words(method).any(|w| self.models.store_words.contains(&w))
+        {
             return;
         }
         if fresh {
@@ -1689,6 +1692,16 @@ const TOKEN_WORDS: &[&str] = &[
     "bearer",
     "grant",
     "auth",
+];
+
+/// Methods that put what they are given into a container (`tokens.push(token)`).
+const CONTAINER_WRITES: &[&str] = &[
+    "push",
+    "push_back",
+    "push_front",
+    "extend",
+    "append",
+    "insert",
 ];
 
 /// Types whose `new()` is an empty container made in the function.
