@@ -842,6 +842,8 @@ impl<'a> Engine<'a> {
             eval_depth: 0,
             steps: 0,
             ok_exit: None,
+            discarded: None,
+            handler_closure: None,
             via_summary: false,
         };
         let mut st = State::new();
@@ -1006,7 +1008,9 @@ impl<'a> Engine<'a> {
             .iter()
             .any(|&o| match self.origins[o as usize].kind {
                 OriginKind::Param(f, i) => self.is_request_param(f, i),
-                OriginKind::Request => self.handler_params.contains_key(&cx.fid),
+                OriginKind::Request => {
+                    self.handler_params.contains_key(&cx.fid) || cx.handler_closure.is_some()
+                }
                 _ => false,
             })
     }
@@ -1271,7 +1275,7 @@ impl<'a> Engine<'a> {
         context: &BTreeSet<u32>,
         st: &State,
     ) -> Option<CallbackFact> {
-        let is_handler = self.handler_params.contains_key(&cx.fid);
+        let is_handler = self.handler_params.contains_key(&cx.fid) || cx.handler_closure.is_some();
         let mut found: Option<(HandlerKind, Loc)> = None;
         let mut whole_request = false;
         for &o in &code.origins {
@@ -1304,7 +1308,7 @@ impl<'a> Engine<'a> {
             .collect();
         Some(CallbackFact {
             kind,
-            handler: Loc::new(cx.file, cx.def.name_span),
+            handler: Loc::new(cx.file, cx.handler_closure.unwrap_or(cx.def.name_span)),
             code_from: Some(code_from),
             guards,
             guards_after: Vec::new(),
@@ -1353,7 +1357,13 @@ impl<'a> Engine<'a> {
                     span,
                 } => {
                     if let Some(init) = init {
+                        // `let _ = m.remove(k);` throws the value away too.
+                        let outer = cx.discarded.take();
+                        if let (Pat::Wild, Expr::Method { span, .. }) = (pat, init) {
+                            cx.discarded = Some(*span);
+                        }
                         let v = self.eval(cx, init, st);
+                        cx.discarded = outer;
                         self.token_let(cx, pat, *span, &v);
                         if let Some(els) = els {
                             let mut else_st = st.clone();
@@ -1370,7 +1380,20 @@ impl<'a> Engine<'a> {
                     }
                     Val::default()
                 }
-                Stmt::Expr(e) => self.eval(cx, e, st),
+                Stmt::Expr(e) => {
+                    // `map.remove(&k);`: a method call whose value the statement throws away.
+                    let tail =
+                        block.valued && std::ptr::eq(stmt, block.stmts.last().unwrap_or(stmt));
+                    let outer = cx.discarded.take();
+                    if let Expr::Method { span, .. } = e
+                        && !tail
+                    {
+                        cx.discarded = Some(*span);
+                    }
+                    let v = self.eval(cx, e, st);
+                    cx.discarded = outer;
+                    v
+                }
             };
         }
         // `stmt;` at the end: the block's value is `()`.
@@ -2103,9 +2126,34 @@ impl<'a> Engine<'a> {
                 kind: CtxKind::Retried { kind, detail },
             });
         }
+        // A closure nothing here calls whose parameters destructure extractors
+        // (`|Query(q): Query<Cb>|`) is a handler the router calls with the request.
+        let outer_handler = cx.handler_closure;
+        let extractor = |p: &Pat| match p {
+            Pat::TupleStruct { path, .. } => path.last().is_some_and(|last| {
+                self.models
+                    .handlers
+                    .iter()
+                    .any(|h| h.extractors.iter().any(|x| x == last))
+            }),
+            _ => false,
+        };
+        // Labelled at its head (`move |Query(q): Query<Cb>|`), up to its body.
+        let body_span = body.span();
+        let head = Span {
+            hi: body_span.lo,
+            end_line: body_span.line,
+            end_col: body_span.col,
+            ..span
+        };
+        let routed = args.is_empty() && params.iter().any(extractor);
+        if routed {
+            cx.handler_closure = Some(head);
+        }
         for (i, p) in params.iter().enumerate() {
             let v = match args.get(i) {
                 Some(v) => v.clone(),
+                None if routed && extractor(p) => self.new_val(cx, OriginKind::Request, head, None),
                 None => self.new_val(cx, OriginKind::LoopItem, span, None),
             };
             self.bind(p, &v, st);
@@ -2114,6 +2162,7 @@ impl<'a> Engine<'a> {
             Expr::Block(b) => self.in_boundary(cx, Bounded::Block(b), st),
             other => self.in_boundary(cx, Bounded::Expr(other), st),
         };
+        cx.handler_closure = outer_handler;
         if pushed {
             cx.ctxs.pop();
         }
@@ -2799,7 +2848,22 @@ impl<'a> Engine<'a> {
         }
         if let Some(rules) = models.guard_methods.get(method) {
             let sql = args.first().and_then(Expr::as_str_lit);
-            let rules: Vec<&GuardRule> = rules.iter().collect();
+            // An in-memory removal whose result is thrown away (`pending.remove(&state);`)
+            // guards nothing: the exchange runs whether or not the entry was there. After a
+            // check of the same key, the check decided: one lock for both is a guard, two are
+            // check-then-act.
+            let discarded = cx.discarded == Some(span)
+                && !argv.first().is_some_and(|k| {
+                    key_sigs(k).iter().any(|sig| {
+                        st.checked_keys
+                            .iter()
+                            .any(|c| c.split_once('|').is_some_and(|(_, key)| key == sig))
+                    })
+                });
+            let rules: Vec<&GuardRule> = rules
+                .iter()
+                .filter(|r| !discarded || r.check || r.checked || r.shared)
+                .collect();
             // A receiver held in a local (`let mut flows = self.flows.lock()?; flows.remove(k)`):
             // a check and a write through it are under one guard.
             let recv_local = match receiver {
@@ -3564,6 +3628,11 @@ struct FnCx<'a> {
     via_summary: bool,
     /// Guards on every normal exit seen so far (`return` of a non-error value, the tail).
     ok_exit: Option<BTreeSet<u32>>,
+    /// The method call whose value the statement being evaluated throws away (`m.remove(k);`).
+    discarded: Option<Span>,
+    /// The closure being run as a routed handler (`get(|Query(q): Query<Cb>| async move { .. })`):
+    /// its extractor parameters come from the request.
+    handler_closure: Option<Span>,
     fid: FnId,
     file: FileId,
     def: &'a FnDef,

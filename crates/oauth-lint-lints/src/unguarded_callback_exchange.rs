@@ -11,7 +11,8 @@ redirect, a proxy re-sending the request, two tabs finishing one flow); without 
 requests redeem the same code, and the second gets `invalid_grant` (Azure AD: AADSTS54005) and \
 may make the server revoke the tokens of the first";
 const HELP: &str = "consume the pending state once before the exchange, atomically: remove it \
-from a map under a lock (`pending.lock().remove(&state)`), `take()` a one-shot value, redis \
+from a map under a lock and stop when it was not there \
+(`pending.lock().remove(&state).ok_or(..)?`), `take()` a one-shot value, redis \
 `GETDEL`/`SET NX`, or SQL `DELETE .. RETURNING`; reading it with `get` is not enough";
 
 pub(crate) fn check(fact: &ExchangeFact, out: &mut Vec<Finding>) {
