@@ -788,6 +788,7 @@ impl<'a> Engine<'a> {
             || v.body.is_some()
             || v.retrying.is_some()
             || v.guard.is_some()
+            || v.tok.as_ref().is_some_and(|t| !t.redirects_empty())
             || v.origins.iter().any(|&o| {
                 !matches!(
                     self.origins[o as usize].kind,
@@ -2355,6 +2356,7 @@ impl<'a> Engine<'a> {
             let fv = self.instantiate(v, callees, args, cx, call_span);
             out.fields.insert(k.clone(), fv);
         }
+        self.param_redirects(cx, &mut out, args, call_span);
         if let Some(p) = &ret.pending
             && let Some(code) = &p.code
         {

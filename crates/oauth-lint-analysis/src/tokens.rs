@@ -106,6 +106,11 @@ impl TokVal {
     fn is_empty(&self) -> bool {
         self.redirects.is_empty() && !self.fresh && self.scopes == Scopes::Unset
     }
+
+    /// Whether it names no redirect URI (a returned client that does matters to callers).
+    pub(super) fn redirects_empty(&self) -> bool {
+        self.redirects.is_empty()
+    }
 }
 
 /// What a function does with a parameter, for its callers.
@@ -197,6 +202,15 @@ const DEFAULT_MARK: char = '\u{1}';
 /// The redirect URI `default` as the default of the configuration value `field`.
 fn default_uri(field: &str, default: &str) -> String {
     format!("{DEFAULT_MARK}{field}{DEFAULT_MARK}{default}")
+}
+
+/// Marks a redirect URI that is a parameter of the function (by index): known only at a call,
+/// where `param_redirects` puts in the argument's.
+const PARAM_MARK: char = '\u{2}';
+
+/// Whether a function's redirect URIs are all known here (none unknown, none a parameter).
+fn redirects_known(redirects: &BTreeMap<String, Loc>) -> bool {
+    !redirects.contains_key("") && !redirects.keys().any(|u| u.starts_with(PARAM_MARK))
 }
 
 /// The configuration value and default of a URI made by `default_uri`.
@@ -825,7 +839,7 @@ impl<'a> Engine<'a> {
             return;
         }
         let krate = self.krate(cx);
-        if redirects.is_empty() || redirects.contains_key("") {
+        if redirects.is_empty() || !redirects_known(redirects) {
             self.tok.authorize_unknown.insert(krate);
             return;
         }
@@ -838,8 +852,9 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// The redirect URI a value names: its literal, or one it carries.
-    fn redirect_of(v: &Val, at: Loc) -> BTreeMap<String, Loc> {
+    /// The redirect URI a value names: its literal, one it carries, or a parameter of `fid`
+    /// (`PARAM_MARK`).
+    fn redirect_of(&self, fid: FnId, v: &Val, at: Loc) -> BTreeMap<String, Loc> {
         if let Some(l) = &v.lit {
             return BTreeMap::from([(if is_uri(l) { l.clone() } else { String::new() }, at)]);
         }
@@ -849,9 +864,48 @@ impl<'a> Engine<'a> {
             return t.redirects.clone();
         }
         if let Some(inner) = v.fields.get("0") {
-            return Self::redirect_of(inner, at);
+            return self.redirect_of(fid, inner, at);
+        }
+        if let [o] = v.origins.iter().copied().collect::<Vec<_>>()[..]
+            && let origin = &self.origins[o as usize]
+            && let OriginKind::Param(f, i) = origin.kind
+            && f == fid
+            && origin.path.is_empty()
+        {
+            return BTreeMap::from([(format!("{PARAM_MARK}{i}"), at)]);
         }
         BTreeMap::from([(String::new(), at)])
+    }
+
+    /// The redirect URIs of a value a call of one of the project's functions returns: those
+    /// that were the callee's parameters become the arguments' (`client("http://..")`).
+    pub(super) fn param_redirects(&self, cx: &FnCx<'a>, out: &mut Val, args: &[Val], call: Span) {
+        let Some(t) = out.tok.as_mut() else {
+            return;
+        };
+        if !t.redirects.keys().any(|u| u.starts_with(PARAM_MARK)) {
+            return;
+        }
+        let mut redirects = BTreeMap::new();
+        // The URI a parameter brings in comes from the call.
+        let call = Loc::new(cx.file, call);
+        for (uri, at) in std::mem::take(&mut t.redirects) {
+            let param = uri
+                .strip_prefix(PARAM_MARK)
+                .and_then(|i| i.parse::<usize>().ok());
+            match param {
+                Some(i) => match args.get(i) {
+                    Some(arg) => redirects.extend(self.redirect_of(cx.fid, arg, call)),
+                    None => {
+                        redirects.insert(String::new(), at);
+                    }
+                },
+                None => {
+                    redirects.insert(uri, at);
+                }
+            }
+        }
+        t.redirects = redirects;
     }
 
     /// Whether a call's receiver chain asks who the user is: a user-info URL (literal or
@@ -1236,7 +1290,7 @@ impl<'a> Engine<'a> {
             && let Some(arg) = argv.get(i)
         {
             let at = args.get(i).map_or(loc, |a| Loc::new(cx.file, a.span()));
-            let redirects = Self::redirect_of(arg, at);
+            let redirects = self.redirect_of(cx.fid, arg, at);
             let tok = v.tok.get_or_insert_with(Box::default);
             tok.redirects = redirects;
         }
@@ -1587,7 +1641,7 @@ impl<'a> Engine<'a> {
             let Some(fact) = self.sites.get(site as usize) else {
                 continue;
             };
-            if redirects.contains_key("") {
+            if !redirects_known(&redirects) {
                 continue;
             }
             let krate = self.index.files[fact.file as usize].crate_id;
