@@ -1346,7 +1346,7 @@ impl<'a> Engine<'a> {
 
     fn eval_block(&mut self, cx: &mut FnCx<'a>, block: &'a Block, st: &mut State) -> Val {
         let mut last = Val::default();
-        for stmt in &block.stmts {
+        for (n, stmt) in block.stmts.iter().enumerate() {
             if !st.alive {
                 return Val::default();
             }
@@ -1383,8 +1383,7 @@ impl<'a> Engine<'a> {
                 }
                 Stmt::Expr(e) => {
                     // `map.remove(&k);`: a method call whose value the statement throws away.
-                    let tail =
-                        block.valued && std::ptr::eq(stmt, block.stmts.last().unwrap_or(stmt));
+                    let tail = block.valued && n + 1 == block.stmts.len();
                     let outer = cx.discarded.take();
                     if let Expr::Method { span, .. } = e
                         && !tail

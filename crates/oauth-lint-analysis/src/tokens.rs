@@ -866,7 +866,8 @@ impl<'a> Engine<'a> {
         if let Some(inner) = v.fields.get("0") {
             return self.redirect_of(fid, inner, at);
         }
-        if let [o] = v.origins.iter().copied().collect::<Vec<_>>()[..]
+        if v.origins.len() == 1
+            && let Some(&o) = v.origins.first()
             && let origin = &self.origins[o as usize]
             && let OriginKind::Param(f, i) = origin.kind
             && f == fid
