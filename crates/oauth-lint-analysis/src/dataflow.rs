@@ -618,12 +618,15 @@ pub(crate) struct Engine<'a> {
     quiet: BTreeSet<FnId>,
     /// Which parameters may hold tokens (`tokens::tracked_params`).
     tracked: &'a [Vec<Box<[bool]>>],
+    /// Struct fields that hold a retrying client (`clients`).
+    retrying_fields: &'a crate::clients::RetryingFields,
 }
 
 /// What every part's interpreter reads, computed once.
 pub(crate) struct Shared {
     handler_params: BTreeMap<FnId, BTreeSet<usize>>,
     tracked: Vec<Vec<Box<[bool]>>>,
+    retrying_fields: crate::clients::RetryingFields,
 }
 
 impl Shared {
@@ -631,6 +634,7 @@ impl Shared {
         Shared {
             handler_params: crate::callbacks::handler_params(index, models),
             tracked: tokens::tracked_params(index),
+            retrying_fields: crate::clients::RetryingFields::new(index, models),
         }
     }
 }
@@ -647,6 +651,7 @@ impl<'a> Engine<'a> {
             fns,
             site_fns: Vec::new(),
             tracked: &shared.tracked,
+            retrying_fields: &shared.retrying_fields,
             handler_params: &shared.handler_params,
             guards: Vec::new(),
             guard_ids: BTreeMap::new(),
@@ -862,6 +867,7 @@ impl<'a> Engine<'a> {
             let id = self.intern(origin);
             let val = Val {
                 origins: BTreeSet::from([id]),
+                fields: self.retrying_fields_of(f, def, i),
                 ..Val::default()
             };
             self.bind(&p.pat, &val, &mut st);
@@ -902,6 +908,27 @@ impl<'a> Engine<'a> {
         returns.truncate(MAX_SUMMARY_DEPTH);
         cx.summary.returns = returns;
         cx.summary
+    }
+
+    /// The fields of parameter `i` that hold a retrying client: its type (or, for `self`, the
+    /// impl's) names a struct that some function builds with one (`clients`).
+    fn retrying_fields_of(&self, f: FnId, def: &FnDef, i: usize) -> BTreeMap<String, Val> {
+        if self.retrying_fields.is_empty() {
+            return BTreeMap::new();
+        }
+        let receiver = def.has_self && i == 0;
+        let ty = match (receiver, &def.self_ty) {
+            (true, Some(t)) => t.as_str(),
+            _ => def.params.get(i).map_or("", |p| p.ty.as_str()),
+        };
+        let mut out = BTreeMap::new();
+        for (field, loc) in self.retrying_fields.of_type(self.index, f, ty) {
+            out.entry(field.to_string()).or_insert_with(|| Val {
+                retrying: Some(loc),
+                ..Val::default()
+            });
+        }
+        out
     }
 
     fn loc(cx: &FnCx<'_>, span: Span) -> Loc {

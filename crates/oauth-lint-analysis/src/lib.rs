@@ -1,7 +1,8 @@
 //! oauth-lint's analysis: sources in memory to facts about OAuth2 authorization-code values.
 //!
 //! It owns parsing and lowering (`lower`), the API models (`models`), the crate index and name
-//! resolution (`index`), the code-value dataflow (`dataflow`) in independent parts (`partition`), the light item scanner (`scan`)
+//! resolution (`index`), the code-value dataflow (`dataflow`) in independent parts (`partition`),
+//! retrying clients kept in struct fields (`clients`), the light item scanner (`scan`)
 //! and the choice of the files worth parsing (`prefilter`), and returns plain data (`facts`).
 //! Invariants: no file system, environment, clock or stdout access (work is spread over the
 //! caller's rayon pool); no panics on any input; recursion is bounded (`lower_file` refuses
@@ -16,6 +17,7 @@ pub mod prefilter;
 pub mod scan;
 
 mod callbacks;
+mod clients;
 mod dataflow;
 mod depth;
 mod index;

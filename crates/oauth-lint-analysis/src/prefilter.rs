@@ -15,7 +15,9 @@
 //!    string escapes) are parsed. A model function path counts by its last segment written as
 //!    a bare call, or with its parent segment in the file, since `path_matches` lets
 //!    `start(..)` match `flow::start`. So are the files that mention a constant holding one
-//!    of the texts.
+//!    of the texts, and those that call a retry middleware's constructor: a struct field
+//!    holding a client built with one makes every exchange through that field retried
+//!    (`clients`), wherever the struct is built.
 //! 2. **Relevant functions.** The functions of parsed files with one of those in their IR, the
 //!    callers of exporters, and, transitively, every function their calls resolve to. Calls
 //!    are resolved by the index itself (`resolve_path`, `resolve_method`), once every file that
@@ -367,6 +369,9 @@ impl Vocabulary {
                 .filter(|(_, r)| matters(r))
                 .map(|(p, _)| p.as_slice()),
         );
+        // Retry middlewares: a struct field that holds a client built with one makes the
+        // exchanges through that field retried (`clients`), wherever the struct is built.
+        paths.extend(models.retrying_functions.iter().map(Vec::as_slice));
         for m in methods.iter().chain(gated.values().flatten()) {
             let i = id(m, &mut roles);
             roles[i].seed = true;
