@@ -850,6 +850,7 @@ impl<'a> Engine<'a> {
             ok_exit: None,
             discarded: None,
             handler_closure: None,
+            predicate: None,
             via_summary: false,
         };
         let mut st = State::new();
@@ -1117,10 +1118,25 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// The arguments of a call that is a condition by itself are checked by it
+    /// (`FnCx::predicate`).
+    fn note_predicate(&mut self, cx: &mut FnCx<'a>, span: Span, argv: &[Val], st: &mut State) {
+        if cx.predicate == Some(span) {
+            cx.predicate = None;
+            for a in argv {
+                self.note_check(cx, a, st);
+            }
+        }
+    }
+
     /// Passes guard `g` on this path; exchanges already done on it get it as a guard written
     /// after them when the guard is about their code or the callback's state (`keys`).
     fn pass_guard(&mut self, cx: &mut FnCx<'a>, g: u32, keys: &[&Val], st: &mut State) {
         st.guards.insert(g);
+        // Consuming the pending flow by the received `state` verifies it.
+        for k in keys {
+            self.note_check(cx, k, st);
+        }
         let mut after = Vec::new();
         for (&site, d) in &st.done {
             if d.invoked_param.is_some() {
@@ -1173,16 +1189,22 @@ impl<'a> Engine<'a> {
             return None;
         }
         // A check earlier on the path of the same key, through another lock (or another
-        // temporary guard): the write after it is check-then-act.
-        let after_check = argv.first().is_some_and(|k| {
-            key_sigs(k).iter().any(|sig| {
-                st.checked_keys.iter().any(|c| {
-                    c.split_once('|').is_some_and(|(local, key)| {
-                        key == sig && (local.is_empty() || Some(local) != recv_local)
+        // temporary guard): the write after it is check-then-act. A shared store's connection
+        // is no lock: any check of the key there counts.
+        let checked_before = |any_local: bool| {
+            argv.first().is_some_and(|k| {
+                key_sigs(k).iter().any(|sig| {
+                    st.checked_keys.iter().any(|c| {
+                        c.split_once('|').is_some_and(|(local, key)| {
+                            key == sig
+                                && (any_local || local.is_empty() || Some(local) != recv_local)
+                        })
                     })
                 })
             })
-        });
+        };
+        let after_check = checked_before(false);
+        let after_shared_check = checked_before(true);
         let session = recv.is_some_and(|r| self.is_session(r));
         let matches = |r: &GuardRule| {
             r.arity.is_none_or(|a| a == argv.len())
@@ -1194,7 +1216,7 @@ impl<'a> Engine<'a> {
                             .is_some_and(|t| r.when_text.iter().any(|w| w.eq_ignore_ascii_case(t)))
                     }))
                 && sql_matches(r, sql)
-                && (!r.after_check || after_check)
+                && (!r.after_check || after_check || (r.shared && after_shared_check))
                 // `v.remove(0)`: an index, not a key.
                 && (r.check
                     || argv.len() != 1
@@ -1907,7 +1929,16 @@ impl<'a> Engine<'a> {
                 ..
             } => self.eval_cond(cx, inner, st),
             _ => {
+                let call = match cond {
+                    Expr::Await { inner, .. } => &**inner,
+                    e => e,
+                };
+                let outer = cx.predicate.take();
+                if let Expr::Call { span, .. } | Expr::Method { span, .. } = call {
+                    cx.predicate = Some(*span);
+                }
                 let v = self.eval(cx, cond, st);
+                cx.predicate = outer;
                 if let Some(g) = v.guard {
                     // `if !set.insert(k) { return .. }`: the result decides, on both branches.
                     self.pass_guard(cx, g, &[], st);
@@ -2495,6 +2526,7 @@ impl<'a> Engine<'a> {
             return self.unknown(cx, span);
         };
         let argv = self.eval_args(cx, args, st);
+        self.note_predicate(cx, span, &argv, st);
         if self.token_wants_args(cx, "", &argv) {
             argv_out.clone_from(&argv);
         }
@@ -2855,6 +2887,7 @@ impl<'a> Engine<'a> {
             st.guards.insert(g);
         }
         let argv = self.eval_args(cx, args, st);
+        self.note_predicate(cx, span, &argv, st);
         if self.token_wants_args(cx, method, &argv) {
             argv_out.clone_from(&argv);
         }
@@ -2869,6 +2902,11 @@ impl<'a> Engine<'a> {
         }
         // Guards, checks, and the callback's state handed to a lookup.
         self.note_call_checks(cx, method, Some(&recv), &argv, st);
+        if method == "arg" && is_redis_lookup(receiver) {
+            for a in &argv {
+                self.note_check(cx, a, st);
+            }
+        }
         let models = self.models;
         let mut checked_guard = None;
         if !models.guard_methods.contains_key(method) && cands.is_empty() {
@@ -3323,7 +3361,18 @@ impl<'a> Engine<'a> {
                 _ => None,
             };
             let loc = Self::loc(cx, span);
-            self.observe_guard(cx, &guard_rules, last, loc, None, None, &[], sql, st);
+            // The bound values, when they are plain reads (`sqlx::query!(".. $1", cb.state)`):
+            // a row consumed by the received `state` verifies it.
+            let binds: Vec<Val> = match kind {
+                MacroKind::Exprs(es) => es
+                    .iter()
+                    .skip(1)
+                    .filter(|e| is_plain_read(e))
+                    .map(|e| self.eval(cx, e, st))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            self.observe_guard(cx, &guard_rules, last, loc, None, None, &binds, sql, st);
         }
         match kind {
             MacroKind::Format { template, args } => {
@@ -3661,6 +3710,9 @@ struct FnCx<'a> {
     /// The closure being run as a routed handler (`get(|Query(q): Query<Cb>| async move { .. })`):
     /// its extractor parameters come from the request.
     handler_closure: Option<Span>,
+    /// The call that is a condition by itself (`if !state_is_signed(&key, &q.state) { .. }`):
+    /// a predicate that decides the path checks the values it is given.
+    predicate: Option<Span>,
     fid: FnId,
     file: FileId,
     def: &'a FnDef,
@@ -3728,10 +3780,58 @@ fn note_ok_exit(cx: &mut FnCx<'_>, st: &State) {
 }
 
 /// `Err(..)` or `None`: a return that reports failure.
+/// A variable, a field of one, or a reference to either: evaluating it again changes nothing.
+fn is_plain_read(e: &Expr) -> bool {
+    match e {
+        Expr::Path { .. } => true,
+        Expr::Field { base, .. } => is_plain_read(base),
+        Expr::Unary {
+            op: UnOp::Ref | UnOp::Paren,
+            inner,
+            ..
+        } => is_plain_read(inner),
+        _ => false,
+    }
+}
+
+/// Whether a method chain starts with a redis command that reads or deletes its key
+/// (`redis::cmd("GETDEL").arg(key)`): the key it is given is looked up.
+fn is_redis_lookup(receiver: &Expr) -> bool {
+    let mut e = receiver;
+    for _ in 0..32 {
+        match e {
+            Expr::Method { receiver, .. } => e = receiver,
+            Expr::Call { callee, args, .. } => {
+                return matches!(&**callee, Expr::Path { segs, .. } if segs.last().is_some_and(|l| l == "cmd"))
+                    && args.first().and_then(Expr::as_str_lit).is_some_and(|c| {
+                        [
+                            "GET", "GETDEL", "GETEX", "DEL", "UNLINK", "HGET", "HGETALL", "HDEL",
+                            "EXISTS",
+                        ]
+                        .iter()
+                        .any(|k| k.eq_ignore_ascii_case(c))
+                    });
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
 fn is_error_value(e: &Expr) -> bool {
     match e {
-        Expr::Call { callee, .. } => {
-            matches!(&**callee, Expr::Path { segs, .. } if segs.last().is_some_and(|l| l == "Err"))
+        Expr::Call { callee, args, .. } => {
+            let Expr::Path { segs, .. } = &**callee else {
+                return false;
+            };
+            match segs.last().map(String::as_str) {
+                Some("Err") => true,
+                // `Ok(None)`: nothing found, which the caller turns into an error or a return.
+                Some("Ok") => {
+                    matches!(args.as_slice(), [Expr::Path { segs, .. }] if segs.last().is_some_and(|l| l == "None"))
+                }
+                _ => false,
+            }
         }
         Expr::Path { segs, .. } => segs.last().is_some_and(|l| l == "None"),
         _ => false,
