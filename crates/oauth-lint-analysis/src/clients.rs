@@ -138,7 +138,7 @@ fn fields_of(
     // Locals bound to a retrying client (`let http = ClientBuilder::new(..).with(..).build();`)
     // in the body and its blocks.
     let mut locals: BTreeMap<String, Loc> = BTreeMap::new();
-    let mut note = |b: &Block| {
+    let note = |b: &Block, locals: &mut BTreeMap<String, Loc>| {
         for s in &b.stmts {
             if let Stmt::Let {
                 pat: Pat::Bind { name, .. },
@@ -151,14 +151,13 @@ fn fields_of(
             }
         }
     };
-    note(&def.body);
+    note(&def.body, &mut locals);
+    let mut out = Vec::new();
+    // One walk, outermost first: a block's `let`s are noted before the struct literals in it.
     walk_block(&def.body, &mut |e| {
         if let Expr::Block(b) | Expr::Async(b) = e {
-            note(b);
+            note(b, &mut locals);
         }
-    });
-    let mut out = Vec::new();
-    walk_block(&def.body, &mut |e| {
         let Expr::Struct { path, fields, .. } = e else {
             return;
         };

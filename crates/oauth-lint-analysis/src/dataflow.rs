@@ -3779,7 +3779,6 @@ fn note_ok_exit(cx: &mut FnCx<'_>, st: &State) {
     });
 }
 
-/// `Err(..)` or `None`: a return that reports failure.
 /// A variable, a field of one, or a reference to either: evaluating it again changes nothing.
 fn is_plain_read(e: &Expr) -> bool {
     match e {
@@ -3818,6 +3817,7 @@ fn is_redis_lookup(receiver: &Expr) -> bool {
     false
 }
 
+/// `Err(..)`, `None` or `Ok(None)`: a return that reports failure.
 fn is_error_value(e: &Expr) -> bool {
     match e {
         Expr::Call { callee, args, .. } => {
