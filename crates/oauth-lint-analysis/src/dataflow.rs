@@ -17,7 +17,7 @@
 //! parallel (`Analysis`, `partition`), with the facts one interpreter would give.
 
 use std::cell::Cell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -287,6 +287,10 @@ struct State {
     /// Keys read by a check (`contains_key(k)`, `get(k)`) on some path to here: a later write
     /// of the same key is check-then-act.
     checked_keys: BTreeSet<String>,
+    /// Keys (`key_sigs`) read by a check before any exchange on some path to here: an
+    /// `after_check` write of one after the exchange is a guard written after it (a "used"
+    /// marker, the session's pending flow replaced by the signed-in one).
+    checked_early: BTreeSet<String>,
     /// Whether the callback's `state` was compared or looked up on every path to here.
     csrf_checked: bool,
     /// Boolean variables whose value a condition decided on every path to here (`if pkce`),
@@ -341,6 +345,7 @@ impl State {
         out.dpop |= b.dpop;
         out.guards = out.guards.intersection(&b.guards).copied().collect();
         out.checked_keys.extend(b.checked_keys);
+        out.checked_early.extend(b.checked_early);
         out.csrf_checked &= b.csrf_checked;
         out.bools.retain(|k, v| b.bools.get(k) == Some(v));
         out
@@ -610,6 +615,10 @@ pub(crate) struct Engine<'a> {
     handler_params: &'a BTreeMap<FnId, BTreeSet<usize>>,
     guards: Vec<GuardFact>,
     guard_ids: BTreeMap<GuardFact, u32>,
+    /// Where calls looked a record up by the callback's `state` (an unknown call given it,
+    /// `find_by_state(&state)`, `query(..).bind(&cb.state)`, or a call on such a record): values
+    /// of these `Unknown` origins are the pending flow's record.
+    flow_records: HashSet<Loc, BuildHasherDefault<FxHasher>>,
     /// The functions whose summaries the analysis under way has looked up.
     reading: BTreeSet<FnId>,
     /// What the reporting round learns about token responses and redirect URIs.
@@ -655,6 +664,7 @@ impl<'a> Engine<'a> {
             handler_params: &shared.handler_params,
             guards: Vec::new(),
             guard_ids: BTreeMap::new(),
+            flow_records: HashSet::default(),
             tok: Watched::default(),
             index,
             models,
@@ -851,6 +861,12 @@ impl<'a> Engine<'a> {
             discarded: None,
             handler_closure: None,
             predicate: None,
+            flow_tables: BTreeSet::new(),
+            error_tails: {
+                let mut out = Vec::new();
+                block_error_tails(&def.body, &mut out, 0);
+                out
+            },
             via_summary: false,
         };
         let mut st = State::new();
@@ -1131,7 +1147,14 @@ impl<'a> Engine<'a> {
 
     /// Passes guard `g` on this path; exchanges already done on it get it as a guard written
     /// after them when the guard is about their code or the callback's state (`keys`).
-    fn pass_guard(&mut self, cx: &mut FnCx<'a>, g: u32, keys: &[&Val], st: &mut State) {
+    fn pass_guard(
+        &mut self,
+        cx: &mut FnCx<'a>,
+        g: u32,
+        keys: &[&Val],
+        about_flow: bool,
+        st: &mut State,
+    ) {
         st.guards.insert(g);
         // Consuming the pending flow by the received `state` verifies it.
         for k in keys {
@@ -1142,12 +1165,14 @@ impl<'a> Engine<'a> {
             if d.invoked_param.is_some() {
                 continue;
             }
-            let keyed = keys.iter().any(|k| {
-                k.origins
-                    .iter()
-                    .any(|o| d.origins.contains(o) || self.is_state_origin(*o))
-                    || k.lit.as_deref().is_some_and(names_flow_key)
-            });
+            let keyed = about_flow
+                || keys.iter().any(|k| {
+                    k.origins
+                        .iter()
+                        .any(|o| d.origins.contains(o) || self.is_state_origin(*o))
+                        || k.lit.as_deref().is_some_and(names_flow_key)
+                        || self.is_flow_record(k)
+                });
             if keyed {
                 after.push(site);
             }
@@ -1206,6 +1231,23 @@ impl<'a> Engine<'a> {
         let after_check = checked_before(false);
         let after_shared_check = checked_before(true);
         let session = recv.is_some_and(|r| self.is_session(r));
+        // SQL about the flow: it names a flow key, or a table a query about the flow named.
+        let flow_sql = sql.is_some_and(|t| {
+            names_flow_key(t) || sql_tables(t).any(|tb| cx.flow_tables.contains(&tb))
+        });
+        if let Some(t) = sql
+            && names_flow_key(t)
+        {
+            cx.flow_tables.extend(sql_tables(t));
+        }
+        let about_flow = || {
+            let flow = |k: &Val| {
+                k.lit.as_deref().is_some_and(names_flow_key)
+                    || self.is_from_request(cx, k)
+                    || self.is_flow_record(k)
+            };
+            flow_sql || argv.iter().chain(recv).any(flow)
+        };
         let matches = |r: &GuardRule| {
             r.arity.is_none_or(|a| a == argv.len())
                 && (r.when_text.is_empty()
@@ -1216,7 +1258,10 @@ impl<'a> Engine<'a> {
                             .is_some_and(|t| r.when_text.iter().any(|w| w.eq_ignore_ascii_case(t)))
                     }))
                 && sql_matches(r, sql)
-                && (!r.after_check || after_check || (r.shared && after_shared_check))
+                && (!r.keyed || about_flow())
+                // A session is a per-request copy, not a lock: a check and a write through it
+                // are check-then-act.
+                && (!r.after_check || after_check || ((r.shared || session) && after_shared_check))
                 // `v.remove(0)`: an index, not a key.
                 && (r.check
                     || argv.len() != 1
@@ -1263,6 +1308,9 @@ impl<'a> Engine<'a> {
                 let local = recv_local.unwrap_or("");
                 st.checked_keys
                     .extend(key.iter().map(|k| format!("{local}|{k}")));
+                if st.done.values().all(|d| d.invoked_param.is_some()) {
+                    st.checked_early.extend(key.iter().cloned());
+                }
                 continue;
             }
             let g = self.guard_id(GuardFact {
@@ -1275,36 +1323,49 @@ impl<'a> Engine<'a> {
             if rule.checked {
                 candidate = Some(g);
             } else {
-                self.pass_guard(cx, g, &keys, st);
+                // A write of a key checked before the exchange (a "used" marker, the session's
+                // pending flow replaced) is about the flow the check let through.
+                let early = rule.after_check && key.iter().any(|k| st.checked_early.contains(k));
+                self.pass_guard(cx, g, &keys, flow_sql || early, st);
             }
         }
         candidate
     }
 
     /// An unseen call named like a consume (`take_pending(&state)`) given a value from the
-    /// request: a guard whose inside oauth-lint cannot read.
+    /// request: a guard whose inside oauth-lint cannot read. With `on_record`, an unseen write
+    /// (`attempt.mark_used(&db)`, `sso_auth.save(&mut conn)`) of the pending flow's record.
     fn observe_named_guard(
         &mut self,
         cx: &mut FnCx<'a>,
         name: &str,
         loc: Loc,
+        recv: Option<&Val>,
         argv: &[Val],
         st: &mut State,
     ) {
         let lower = name.to_ascii_lowercase();
         let models = self.models;
-        let Some(rule) = models.guard_words.iter().find(|r| {
+        let named = |r: &GuardRule| {
             lower
                 .split('_')
                 .any(|w| r.name_words.iter().any(|n| n == w))
+        };
+        let Some(rule) = models.guard_words.iter().find(|r| {
+            named(r)
+                && if r.on_record {
+                    // Not a step of a request being built (`.set_pkce_verifier(v)`).
+                    recv.is_none_or(|r| r.pending.is_none() && r.http.is_none())
+                        && recv.into_iter().chain(argv).any(|a| self.is_flow_record(a))
+                } else {
+                    argv.iter().any(|a| {
+                        self.is_from_request(cx, a)
+                            || a.fields.values().any(|f| self.is_from_request(cx, f))
+                    })
+                }
         }) else {
             return;
         };
-        if !argv.iter().any(|a| {
-            self.is_from_request(cx, a) || a.fields.values().any(|f| self.is_from_request(cx, f))
-        }) {
-            return;
-        }
         let g = self.guard_id(GuardFact {
             loc,
             op: name.to_string(),
@@ -1312,8 +1373,31 @@ impl<'a> Engine<'a> {
             shared: rule.shared,
             label: rule.label.clone(),
         });
-        let keys: Vec<&Val> = argv.iter().collect();
-        self.pass_guard(cx, g, &keys, st);
+        let keys: Vec<&Val> = recv.into_iter().chain(argv).collect();
+        self.pass_guard(cx, g, &keys, false, st);
+    }
+
+    /// Whether a value is (part of) the pending flow's record (`flow_records`).
+    fn is_flow_record(&self, v: &Val) -> bool {
+        !self.flow_records.is_empty()
+            && v.origins.iter().any(|&o| {
+                let origin = &self.origins[o as usize];
+                origin.kind == OriginKind::Unknown && self.flow_records.contains(&origin.at)
+            })
+    }
+
+    /// The value of an unknown call: the pending flow's record when the call is given the
+    /// callback's `state` or such a record (`find_by_state(&state)`, `.bind(&cb.state)`,
+    /// `.fetch_optional(&db)` on the query bound to it).
+    fn unknown_call(&mut self, cx: &FnCx<'_>, span: Span, recv: Option<&Val>, argv: &[Val]) -> Val {
+        let keyed = recv.is_some_and(|r| self.is_flow_record(r))
+            || argv.iter().any(|a| {
+                self.is_flow_record(a) || a.origins.iter().any(|&o| self.is_state_origin(o))
+            });
+        if keyed {
+            self.flow_records.insert(Self::loc(cx, span));
+        }
+        self.unknown(cx, span)
     }
 
     /// The callback facts of an exchange of `code` made with `context`, when a handler
@@ -1511,8 +1595,15 @@ impl<'a> Engine<'a> {
         }
         cx.steps += 1;
         cx.eval_depth += 1;
-        let v = self.eval_inner(cx, e, st);
+        let mut v = self.eval_inner(cx, e, st);
         cx.eval_depth -= 1;
+        // `else { Ok(None) }` as the function's value: an error exit, like `return Ok(None)`.
+        if let Expr::Call { span, .. } | Expr::Path { span, .. } = e
+            && cx.error_tails.contains(span)
+        {
+            Self::leave(cx, st, &v);
+            v = Val::default();
+        }
         v
     }
 
@@ -1710,6 +1801,11 @@ impl<'a> Engine<'a> {
                 }
                 match op {
                     BinOp::Add => l.joined(&r),
+                    // `done.rows_affected() == 0` decides as much as `done` does.
+                    BinOp::Eq | BinOp::Ne | BinOp::Other => Val {
+                        guard: l.guard.or(r.guard),
+                        ..Val::default()
+                    },
                     _ => Val::default(),
                 }
             }
@@ -1941,7 +2037,7 @@ impl<'a> Engine<'a> {
                 cx.predicate = outer;
                 if let Some(g) = v.guard {
                     // `if !set.insert(k) { return .. }`: the result decides, on both branches.
-                    self.pass_guard(cx, g, &[], st);
+                    self.pass_guard(cx, g, &[], false, st);
                 }
                 let mut then_st = st.clone();
                 let mut else_st = std::mem::take(st);
@@ -2367,7 +2463,7 @@ impl<'a> Engine<'a> {
             // A callee that guards without exchanging (`take_pending(&state)`).
             let keys: Vec<&Val> = args.iter().collect();
             for &g in &summary.exit_guards {
-                self.pass_guard(cx, g, &keys, st);
+                self.pass_guard(cx, g, &keys, false, st);
             }
         }
         let mut returned = self.instantiate(&summary.returns, callees, args, cx, call_span);
@@ -2559,7 +2655,7 @@ impl<'a> Engine<'a> {
             .collect();
         if guard_rules.is_empty() && cands.is_empty() {
             let last = path.last().map_or("", String::as_str);
-            self.observe_named_guard(cx, last, Self::loc(cx, *cspan), &argv, st);
+            self.observe_named_guard(cx, last, Self::loc(cx, *cspan), None, &argv, st);
         }
         if !guard_rules.is_empty() {
             let sql = args.first().and_then(Expr::as_str_lit);
@@ -2709,7 +2805,7 @@ impl<'a> Engine<'a> {
             return v;
         }
         // Unknown function: closures handed to it run once, here.
-        let mut out = self.unknown(cx, span);
+        let mut out = self.unknown_call(cx, span, None, &argv);
         for a in &argv {
             if let Some(id) = a.closure {
                 let r = self.run_closure(cx, id, &[], None, st);
@@ -2910,7 +3006,7 @@ impl<'a> Engine<'a> {
         let models = self.models;
         let mut checked_guard = None;
         if !models.guard_methods.contains_key(method) && cands.is_empty() {
-            self.observe_named_guard(cx, method, Self::loc(cx, name_span), &argv, st);
+            self.observe_named_guard(cx, method, Self::loc(cx, name_span), Some(&recv), &argv, st);
         }
         if let Some(rules) = models.guard_methods.get(method) {
             let sql = args.first().and_then(Expr::as_str_lit);
@@ -2952,7 +3048,16 @@ impl<'a> Engine<'a> {
         }
         let passes_guard = matches!(
             method,
-            "is_some" | "is_none" | "is_ok" | "is_err" | "unwrap_or" | "unwrap_or_default"
+            "is_some"
+                | "is_none"
+                | "is_ok"
+                | "is_err"
+                | "unwrap_or"
+                | "unwrap_or_default"
+                // `sqlx::query(..).bind(k).execute(db).await?.rows_affected()`.
+                | "bind"
+                | "execute"
+                | "rows_affected"
         );
         let inherited = if passes_guard { recv.guard } else { None };
         let mut v =
@@ -3274,7 +3379,7 @@ impl<'a> Engine<'a> {
             return self.source(cx, &kind, name_span, argv.first(), rule.into_arg, args, st);
         }
         // Builder steps keep a retrying client retrying, and `with(middleware)` makes one.
-        let mut out = self.unknown(cx, span);
+        let mut out = self.unknown_call(cx, span, Some(&recv), argv);
         out.retrying = recv
             .retrying
             .or_else(|| argv.iter().find_map(|a| a.retrying));
@@ -3423,7 +3528,7 @@ impl<'a> Engine<'a> {
                 if matches!(last, "ensure" | "assert")
                     && let Some(g) = vals.first().and_then(|v| v.guard)
                 {
-                    self.pass_guard(cx, g, &[], st);
+                    self.pass_guard(cx, g, &[], false, st);
                 }
                 let mut v = Val::join_all(&vals);
                 v.fields.clear();
@@ -3713,6 +3818,12 @@ struct FnCx<'a> {
     /// The call that is a condition by itself (`if !state_is_signed(&key, &q.state) { .. }`):
     /// a predicate that decides the path checks the values it is given.
     predicate: Option<Span>,
+    /// SQL tables a query about the flow named (`SELECT .. FROM logins WHERE state = $1`): a
+    /// later write to one is about the flow too (`UPDATE logins SET used = true WHERE id = $1`).
+    flow_tables: BTreeSet<String>,
+    /// Error values (`Err(..)`, `Ok(None)`, `None`) that are the function's value from its tail
+    /// (`if let Some(s) = s { .. } else { Ok(None) }`): exits that are not normal ones.
+    error_tails: Vec<Span>,
     fid: FnId,
     file: FileId,
     def: &'a FnDef,
@@ -3740,6 +3851,26 @@ fn names_flow_key(text: &str) -> bool {
     ["state", "csrf", "code", "nonce", "verifier"]
         .iter()
         .any(|k| t.contains(k))
+}
+
+/// The tables an SQL text names after `FROM`, `INTO`, `UPDATE` and `JOIN`, lower-cased.
+fn sql_tables(text: &str) -> impl Iterator<Item = String> + '_ {
+    let mut words = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '"'))
+        .filter(|w| !w.is_empty())
+        .peekable();
+    std::iter::from_fn(move || {
+        loop {
+            let w = words.next()?;
+            if ["from", "into", "update", "join"]
+                .iter()
+                .any(|k| w.eq_ignore_ascii_case(k))
+                && let Some(t) = words.peek()
+            {
+                return Some(t.trim_matches('"').to_ascii_lowercase());
+            }
+        }
+    })
 }
 
 /// What identifies a key: its literal text and its origins other than literals.
@@ -3818,6 +3949,36 @@ fn is_redis_lookup(receiver: &Expr) -> bool {
 }
 
 /// `Err(..)`, `None` or `Ok(None)`: a return that reports failure.
+/// The error values (`is_error_value`) a block ends with, through `if`/`else`, `match` arms and
+/// nested blocks.
+fn block_error_tails(block: &Block, out: &mut Vec<Span>, depth: u32) {
+    if !block.valued || depth > 16 {
+        return;
+    }
+    if let Some(Stmt::Expr(e)) = block.stmts.last() {
+        expr_error_tails(e, out, depth + 1);
+    }
+}
+
+fn expr_error_tails(e: &Expr, out: &mut Vec<Span>, depth: u32) {
+    match e {
+        Expr::If { then, els, .. } => {
+            block_error_tails(then, out, depth);
+            if let Some(els) = els {
+                expr_error_tails(els, out, depth + 1);
+            }
+        }
+        Expr::Match { arms, .. } => {
+            for arm in arms {
+                expr_error_tails(&arm.body, out, depth + 1);
+            }
+        }
+        Expr::Block(b) => block_error_tails(b, out, depth),
+        Expr::Call { span, .. } | Expr::Path { span, .. } if is_error_value(e) => out.push(*span),
+        _ => {}
+    }
+}
+
 fn is_error_value(e: &Expr) -> bool {
     match e {
         Expr::Call { callee, args, .. } => {

@@ -217,6 +217,10 @@ pub struct GuardRule {
     pub sql_has: Option<String>,
     #[serde(default)]
     pub sql_lacks: Option<String>,
+    /// Only when the call is about the pending flow: its SQL text or a literal argument names a
+    /// flow key (`state`, `code`, `verifier`, ..), or an argument comes from the request.
+    #[serde(default)]
+    pub keyed: bool,
     /// The guard runs its argument (a closure or async block) at most once per key for
     /// concurrent callers: an exchange inside that argument is guarded (moka `try_get_with`).
     #[serde(default)]
@@ -226,6 +230,10 @@ pub struct GuardRule {
     /// (`store.take_pending(&state)`, `consume_flow(&q.state)`).
     #[serde(default)]
     pub name_words: Vec<String>,
+    /// With `name_words`: the call is on (or given) the pending flow's record, a value an
+    /// unknown call looked up by the callback's `state`, instead of a value from the request.
+    #[serde(default)]
+    pub on_record: bool,
     /// What the guard does, for labels: "removes the pending state".
     #[serde(default)]
     pub label: String,
