@@ -41,6 +41,9 @@ pub(super) struct TokVal {
     fresh: bool,
     /// What the scopes set on a pending request say about its refresh token.
     scopes: Scopes,
+    /// An authorization request built from a client that names no redirect URI (at the
+    /// `authorize_url` call): one set on the request itself is the authorization side.
+    authorize_at: Option<Loc>,
 }
 
 /// The scopes set on a pending request (`with_scope(vec![..])`), as far as a refresh token goes.
@@ -83,12 +86,19 @@ pub(super) fn join_tok(mine: &mut Option<Box<TokVal>>, other: Option<&TokVal>) {
             }
             a.fresh &= b.fresh;
             a.scopes = a.scopes.join(b.scopes);
+            a.authorize_at = match (a.authorize_at, b.authorize_at) {
+                (Some(x), Some(y)) => Some(x.min(y)),
+                (x, y) => x.or(y),
+            };
         }
-        (None, Some(b)) if !b.redirects.is_empty() || b.scopes != Scopes::Unset => {
+        (None, Some(b))
+            if !b.redirects.is_empty() || b.scopes != Scopes::Unset || b.authorize_at.is_some() =>
+        {
             *mine = Some(Box::new(TokVal {
                 redirects: b.redirects.clone(),
                 fresh: false,
                 scopes: b.scopes.join(Scopes::Unset),
+                authorize_at: b.authorize_at,
             }));
         }
         (Some(a), None) => {
@@ -104,7 +114,10 @@ pub(super) fn join_tok(mine: &mut Option<Box<TokVal>>, other: Option<&TokVal>) {
 
 impl TokVal {
     fn is_empty(&self) -> bool {
-        self.redirects.is_empty() && !self.fresh && self.scopes == Scopes::Unset
+        self.redirects.is_empty()
+            && !self.fresh
+            && self.scopes == Scopes::Unset
+            && self.authorize_at.is_none()
     }
 
     /// Whether it names no redirect URI (a returned client that does matters to callers).
@@ -130,6 +143,11 @@ pub(super) struct Tables {
     authorize: BTreeMap<u32, Vec<(String, Loc, FnId)>>,
     /// Crates that build an authorization URL whose redirect URI is not known.
     authorize_unknown: BTreeSet<u32>,
+    /// Authorization requests built from a client that names no redirect URI, by their
+    /// `authorize_url` call, with their crate: unknown unless one is set on the request
+    /// (`authorize_resolved`).
+    authorize_pending: BTreeMap<Loc, u32>,
+    authorize_resolved: BTreeSet<Loc>,
     /// Redirect URIs sent with each exchange site's token request.
     exchange: BTreeMap<u32, BTreeMap<String, Loc>>,
     /// The anchor of each exchange site whose result is a response (site ids are renumbered
@@ -1294,6 +1312,14 @@ impl<'a> Engine<'a> {
             let redirects = self.redirect_of(cx.fid, arg, at);
             let tok = v.tok.get_or_insert_with(Box::default);
             tok.redirects = redirects;
+            // `authorize_url(..).set_redirect_uri(..)`: the authorization side.
+            if let Some(request) = tok.authorize_at.take() {
+                let redirects = tok.redirects.clone();
+                self.note_authorize(cx, &redirects);
+                if self.reporting() {
+                    self.tok.authorize_resolved.insert(request);
+                }
+            }
         }
         // `env::var("REDIRECT_URL").unwrap_or_else(|_| "http://..".into())`: a configuration
         // value's literal default, compared only with the same value's defaults.
@@ -1338,6 +1364,7 @@ impl<'a> Engine<'a> {
                 redirects: t.redirects.clone(),
                 fresh: false,
                 scopes: t.scopes,
+                authorize_at: None,
             }));
         }
         if models.authorize_methods.iter().any(|m| m == method) {
@@ -1346,7 +1373,16 @@ impl<'a> Engine<'a> {
                 .as_ref()
                 .map(|t| t.redirects.clone())
                 .unwrap_or_default();
-            self.note_authorize(cx, &redirects);
+            if redirects.is_empty() {
+                // The redirect URI may be set on the request (`.set_redirect_uri(..)`).
+                if self.reporting() {
+                    let krate = self.krate(cx);
+                    self.tok.authorize_pending.insert(loc, krate);
+                }
+                v.tok.get_or_insert_with(Box::default).authorize_at = Some(loc);
+            } else {
+                self.note_authorize(cx, &redirects);
+            }
         }
         if let Some(rule) = models.http_body_methods.get(method)
             && let Some(t) = argv.get(rule.body_arg).and_then(|a| a.tok.as_ref())
@@ -1696,12 +1732,22 @@ impl<'a> Engine<'a> {
 pub(super) fn redirect_mismatches(engines: &mut [Engine<'_>]) {
     let mut found: BTreeMap<u32, Vec<(String, Loc, FnId)>> = BTreeMap::new();
     let mut unknown: BTreeSet<u32> = BTreeSet::new();
+    let mut pending: BTreeMap<Loc, u32> = BTreeMap::new();
+    let mut resolved: BTreeSet<Loc> = BTreeSet::new();
     for e in engines.iter_mut() {
         for (krate, list) in std::mem::take(&mut e.tok.authorize) {
             found.entry(krate).or_default().extend(list);
         }
         unknown.extend(std::mem::take(&mut e.tok.authorize_unknown));
+        pending.extend(std::mem::take(&mut e.tok.authorize_pending));
+        resolved.extend(std::mem::take(&mut e.tok.authorize_resolved));
     }
+    unknown.extend(
+        pending
+            .into_iter()
+            .filter(|(at, _)| !resolved.contains(at))
+            .map(|(_, krate)| krate),
+    );
     let authorize: BTreeMap<u32, Vec<(String, Loc)>> = found
         .into_iter()
         .map(|(krate, mut list)| {
