@@ -393,6 +393,9 @@ pub(crate) struct Summary {
     checks: BTreeSet<(usize, Vec<String>)>,
     /// Parameters (and one field or part of them) stored or used to sign in (`tokens`).
     tokens: BTreeSet<(usize, String, tokens::Use)>,
+    /// It stores (part of) a token response: a caller of a wrapper that exchanges its code and
+    /// returns the response it also stored holds a response that is kept already.
+    pub(crate) stores_response: bool,
 }
 
 impl Summary {
@@ -407,6 +410,7 @@ impl Summary {
         self.post_guards.extend(old.post_guards.iter().copied());
         self.checks.extend(old.checks.iter().cloned());
         self.tokens.extend(old.tokens.iter().cloned());
+        self.stores_response |= old.stores_response;
         let mut returns = old.returns.clone();
         returns.join_with(&self.returns);
         returns.truncate(MAX_SUMMARY_DEPTH);
@@ -1120,7 +1124,10 @@ impl<'a> Engine<'a> {
         st: &mut State,
     ) {
         let lower = name.to_ascii_lowercase();
-        let looks_up = lower.split('_').any(|w| CHECK_WORDS.contains(&w));
+        // A decode with a key (`jsonwebtoken::decode(&state, &key, &validation)`) checks a
+        // signed state; a plain one (`base64::decode(&state)`) does not.
+        let looks_up = lower.split('_').any(|w| CHECK_WORDS.contains(&w))
+            || (argv.len() >= 2 && lower.split('_').any(|w| w == "decode"));
         if !looks_up {
             return;
         }
@@ -2434,6 +2441,9 @@ impl<'a> Engine<'a> {
                 st,
             );
             cx.via_summary = false;
+            if summary.stores_response {
+                self.token_kept_by_callee(Self::loc(cx, anchor));
+            }
             cx.summary
                 .post_guards
                 .extend(summary.post_guards.iter().copied());

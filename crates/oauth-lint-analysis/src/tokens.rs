@@ -513,6 +513,13 @@ impl<'a> Engine<'a> {
         deep_origins(v, &mut os, 0);
         os.sort_unstable();
         os.dedup();
+        if kind == Use::Store
+            && os
+                .iter()
+                .any(|&o| self.origins[o as usize].kind == OriginKind::Response)
+        {
+            cx.summary.stores_response = true;
+        }
         for o in os {
             let origin = &self.origins[o as usize];
             match origin.kind {
@@ -539,6 +546,14 @@ impl<'a> Engine<'a> {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// The exchange at `anchor` is a call of the project's wrapper that stores the response it
+    /// returns: kept there (and judged at the wrapper's own exchange), not at this call.
+    pub(super) fn token_kept_by_callee(&mut self, anchor: Loc) {
+        if self.reporting() {
+            self.tok.facts.entry(anchor).or_default().escaped = true;
         }
     }
 
