@@ -1325,6 +1325,7 @@ impl<'a> Engine<'a> {
                 op: name.to_string(),
                 atomic: rule.atomic && !rule.after_check,
                 shared: rule.shared,
+                in_memory: !rule.shared && rule.receiver.is_none(),
                 label: rule.label.clone(),
             });
             if rule.checked {
@@ -1378,6 +1379,7 @@ impl<'a> Engine<'a> {
             op: name.to_string(),
             atomic: rule.atomic,
             shared: rule.shared,
+            in_memory: false,
             label: rule.label.clone(),
         });
         let keys: Vec<&Val> = recv.into_iter().chain(argv).collect();
@@ -2988,6 +2990,7 @@ impl<'a> Engine<'a> {
                 op: method.to_string(),
                 atomic: rule.atomic,
                 shared: rule.shared,
+                in_memory: !rule.shared,
                 label: rule.label.clone(),
             });
             st.guards.insert(g);
@@ -4202,6 +4205,8 @@ fn dispatch_vars(e: &Expr, out: &mut BTreeSet<String>) {
             }
         }
         Expr::Unary { inner, .. } => dispatch_vars(inner, out),
+        // `step = match step { .. }`.
+        Expr::Assign { value, .. } => dispatch_vars(value, out),
         _ => {}
     }
 }

@@ -69,6 +69,9 @@ pub struct GuardFact {
     pub atomic: bool,
     /// It lives outside the process (redis, SQL).
     pub shared: bool,
+    /// It lives in this process's memory (a map, a set, a flag): not shared, and not a
+    /// per-request session or cookie jar.
+    pub in_memory: bool,
     /// What it does, for labels.
     pub label: String,
 }
