@@ -1160,6 +1160,7 @@ impl<'a> Engine<'a> {
         g: u32,
         keys: &[&Val],
         about_flow: bool,
+        held: bool,
         st: &mut State,
     ) {
         st.guards.insert(g);
@@ -1184,7 +1185,7 @@ impl<'a> Engine<'a> {
                 after.push(site);
             }
         }
-        if !after.is_empty() {
+        if !after.is_empty() && !held {
             cx.summary.post_guards.insert(g);
         }
         if !after.is_empty() && self.reporting() {
@@ -1194,9 +1195,15 @@ impl<'a> Engine<'a> {
                     .sites
                     .get_mut(site as usize)
                     .and_then(|f| f.callback.as_mut())
-                    && !cb.guards_after.contains(&fact)
                 {
-                    cb.guards_after.push(fact.clone());
+                    let list = if held {
+                        &mut cb.guards
+                    } else {
+                        &mut cb.guards_after
+                    };
+                    if !list.contains(&fact) {
+                        list.push(fact.clone());
+                    }
                 }
             }
         }
@@ -1316,7 +1323,8 @@ impl<'a> Engine<'a> {
                 st.checked_keys
                     .extend(key.iter().map(|k| format!("{local}|{k}")));
                 if st.done.values().all(|d| d.invoked_param.is_some()) {
-                    st.checked_early.extend(key.iter().cloned());
+                    st.checked_early
+                        .extend(key.iter().map(|k| format!("{local}|{k}")));
                 }
                 continue;
             }
@@ -1333,8 +1341,21 @@ impl<'a> Engine<'a> {
             } else {
                 // A write of a key checked before the exchange (a "used" marker, the session's
                 // pending flow replaced) is about the flow the check let through.
-                let early = rule.after_check && key.iter().any(|k| st.checked_early.contains(k));
-                self.pass_guard(cx, g, &keys, flow_sql || early, st);
+                let early = rule.after_check
+                    && st.checked_early.iter().any(|c| {
+                        c.split_once('|')
+                            .is_some_and(|(_, k)| key.iter().any(|s| s == k))
+                    });
+                // Checked before the exchange and written after it through one local lock
+                // guard (`let mut m = map.lock().await; m.get(k); .. exchange ..; m.remove(k)`):
+                // the lock is held across the exchange, and the guard is atomic before it.
+                let held = rule.atomic
+                    && !rule.after_check
+                    && recv_local.is_some_and(|l| {
+                        key.iter()
+                            .any(|k| st.checked_early.contains(&format!("{l}|{k}")))
+                    });
+                self.pass_guard(cx, g, &keys, flow_sql || early, held, st);
             }
         }
         candidate
@@ -1383,7 +1404,7 @@ impl<'a> Engine<'a> {
             label: rule.label.clone(),
         });
         let keys: Vec<&Val> = recv.into_iter().chain(argv).collect();
-        self.pass_guard(cx, g, &keys, false, st);
+        self.pass_guard(cx, g, &keys, false, false, st);
     }
 
     /// Whether a value is (part of) the pending flow's record (`flow_records`).
@@ -2046,7 +2067,7 @@ impl<'a> Engine<'a> {
                 cx.predicate = outer;
                 if let Some(g) = v.guard {
                     // `if !set.insert(k) { return .. }`: the result decides, on both branches.
-                    self.pass_guard(cx, g, &[], false, st);
+                    self.pass_guard(cx, g, &[], false, false, st);
                 }
                 let mut then_st = st.clone();
                 let mut else_st = std::mem::take(st);
@@ -2475,7 +2496,7 @@ impl<'a> Engine<'a> {
             // A callee that guards without exchanging (`take_pending(&state)`).
             let keys: Vec<&Val> = args.iter().collect();
             for &g in &summary.exit_guards {
-                self.pass_guard(cx, g, &keys, false, st);
+                self.pass_guard(cx, g, &keys, false, false, st);
             }
         }
         let mut returned = self.instantiate(&summary.returns, callees, args, cx, call_span);
@@ -2670,7 +2691,9 @@ impl<'a> Engine<'a> {
             self.observe_named_guard(cx, last, Self::loc(cx, *cspan), None, &argv, st);
         }
         if !guard_rules.is_empty() {
-            let sql = args.first().and_then(Expr::as_str_lit);
+            // SQL text: the first literal argument (sea-orm's
+            // `Statement::from_sql_and_values(backend, "..", values)` gives it second).
+            let sql = args.iter().find_map(Expr::as_str_lit);
             let g = self.observe_guard(
                 cx,
                 &guard_rules,
@@ -3402,6 +3425,14 @@ impl<'a> Engine<'a> {
         if let Some(http) = &recv.http {
             out.http = Some(http.clone());
         }
+        // diesel's `tokens::access_token.eq(tok.access_token)` in `.values((..))`: the column
+        // assignment carries the value it writes.
+        if method == "eq"
+            && matches!(receiver, Expr::Path { segs, .. } if segs.len() >= 2)
+            && let Some(value) = argv.first()
+        {
+            out.join_with(value);
+        }
         out
     }
 
@@ -3541,7 +3572,7 @@ impl<'a> Engine<'a> {
                 if matches!(last, "ensure" | "assert")
                     && let Some(g) = vals.first().and_then(|v| v.guard)
                 {
-                    self.pass_guard(cx, g, &[], false, st);
+                    self.pass_guard(cx, g, &[], false, false, st);
                 }
                 let mut v = Val::join_all(&vals);
                 v.fields.clear();

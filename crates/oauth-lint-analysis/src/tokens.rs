@@ -1554,11 +1554,16 @@ impl<'a> Engine<'a> {
         v: &Val,
         st: &mut State,
     ) {
+        // Whole responses only: a part (the project's own method of the same name returning
+        // just the access token) is not what the library keeps.
         let responses: Vec<u32> = v
             .origins
             .iter()
             .copied()
-            .filter(|&o| self.origins[o as usize].kind == OriginKind::Response)
+            .filter(|&o| {
+                let origin = &self.origins[o as usize];
+                origin.kind == OriginKind::Response && origin.path.is_empty()
+            })
             .collect();
         // A token cache configured in this function keeps them whatever becomes of the client;
         // a client made by another function (`init_spotify(jar)`) may have one configured there:
