@@ -866,6 +866,7 @@ impl<'a> Engine<'a> {
             handler_closure: None,
             predicate: None,
             flow_tables: BTreeSet::new(),
+            recursive_call: false,
             error_tails: {
                 let mut out = Vec::new();
                 block_error_tails(&def.body, &mut out, 0);
@@ -2204,9 +2205,17 @@ impl<'a> Engine<'a> {
                 cx.summary.repeats.insert(param);
                 continue;
             }
+            let per_item = d.context.iter().any(|&o| {
+                let origin = &self.origins[o as usize];
+                origin.kind == OriginKind::LoopItem
+                    && origin.at.file == cx.file
+                    && span.contains(origin.at.span)
+            });
             if self.is_fresh(&d.origins, cx.file, span) {
-                // A server loop that comes round to serve the callback again after an exchange.
+                // A server loop that comes round to serve the callback again after an exchange
+                // (not a loop over providers, each with its own one-connection flow).
                 if self.reporting()
+                    && !per_item
                     && let Some(cb) = self
                         .sites
                         .get_mut(site as usize)
@@ -2220,12 +2229,6 @@ impl<'a> Engine<'a> {
             if d.assigned_after.iter().any(|v| dispatch.contains(v)) {
                 continue;
             }
-            let per_item = d.context.iter().any(|&o| {
-                let origin = &self.origins[o as usize];
-                origin.kind == OriginKind::LoopItem
-                    && origin.at.file == cx.file
-                    && span.contains(origin.at.span)
-            });
             if per_item {
                 continue;
             }
@@ -2454,6 +2457,7 @@ impl<'a> Engine<'a> {
                 st.guards.extend(pre.iter().copied());
             }
             cx.via_summary = true;
+            cx.recursive_call = callees.contains(&cx.fid);
             let r = self.exchange(
                 cx,
                 &exchanged,
@@ -2464,6 +2468,7 @@ impl<'a> Engine<'a> {
                 st,
             );
             cx.via_summary = false;
+            cx.recursive_call = false;
             if summary.stores_response {
                 self.token_kept_by_callee(Self::loc(cx, anchor));
             }
@@ -3410,7 +3415,9 @@ impl<'a> Engine<'a> {
             }
             return recv;
         }
-        if let Some(rule) = models.source_methods.get(method) {
+        if let Some(rule) = models.source_methods.get(method)
+            && !(method == "recv" && is_channel_receiver(cx.def, receiver))
+        {
             let kind = rule.origin.clone();
             return self.source(cx, &kind, name_span, argv.first(), rule.into_arg, args, st);
         }
@@ -3769,7 +3776,7 @@ impl<'a> Engine<'a> {
         }
         // An earlier exchange of the same code on this path.
         if !st.dpop {
-            let earlier: Vec<(Loc, Status)> = st
+            let earlier: Vec<(u32, Loc, Status)> = st
                 .done
                 .iter()
                 .filter(|(k, d)| {
@@ -3777,12 +3784,36 @@ impl<'a> Engine<'a> {
                         && d.invoked_param.is_none()
                         && d.origins.intersection(&code.origins).next().is_some()
                 })
-                .map(|(_, d)| (d.anchor, d.status))
+                .map(|(&k, d)| (k, d.anchor, d.status))
                 .collect();
+            // `redeem(code)` calling itself from its error path: the retry is of the exchange
+            // in this function, reported there.
+            let recursive = cx.recursive_call && self.reporting();
+            for &(first_site, first, status) in &earlier {
+                if recursive
+                    && status == Status::Failed
+                    && first.file == cx.file
+                    && cx.def.span.contains(first.span)
+                    && let Some(fact) = self.sites.get_mut(first_site as usize)
+                {
+                    fact.add_retry(RetryFact {
+                        kind: RetryKind::Recursive,
+                        label: anchor,
+                        detail: String::new(),
+                    });
+                }
+            }
             if self.reporting()
                 && let Some(fact) = self.sites.get_mut(site as usize)
             {
-                for (first, status) in earlier {
+                for (_, first, status) in earlier {
+                    if recursive
+                        && status == Status::Failed
+                        && first.file == cx.file
+                        && cx.def.span.contains(first.span)
+                    {
+                        continue;
+                    }
                     if status == Status::Failed {
                         fact.add_retry(RetryFact {
                             kind: RetryKind::AfterFailure,
@@ -3868,6 +3899,8 @@ struct FnCx<'a> {
     /// Error values (`Err(..)`, `Ok(None)`, `None`) that are the function's value from its tail
     /// (`if let Some(s) = s { .. } else { Ok(None) }`): exits that are not normal ones.
     error_tails: Vec<Span>,
+    /// The exchange under way is a call of this function itself (`apply_summary`).
+    recursive_call: bool,
     fid: FnId,
     file: FileId,
     def: &'a FnDef,
@@ -3895,6 +3928,54 @@ fn names_flow_key(text: &str) -> bool {
     ["state", "csrf", "code", "nonce", "verifier"]
         .iter()
         .any(|k| t.contains(k))
+}
+
+/// Whether `receiver` is a channel's receiving end (`rx.recv()`), not a loopback server's
+/// (tiny_http's `server.recv()`): a parameter whose type names a `Receiver`, or a local bound
+/// from a `channel(..)` call's tuple (`let (tx, mut rx) = mpsc::channel(8);`).
+fn is_channel_receiver(def: &FnDef, receiver: &Expr) -> bool {
+    let Some(name) = root_var(receiver) else {
+        return false;
+    };
+    let param = def.params.iter().any(|p| {
+        let mut names = Vec::new();
+        p.pat.bindings(&mut names);
+        names.iter().any(|n| n == name) && (p.ty.contains("Receiver") || p.ty.contains("Rx<"))
+    });
+    param || bound_from_channel(&def.body, name, 0)
+}
+
+fn bound_from_channel(block: &Block, var: &str, depth: u32) -> bool {
+    if depth > 16 {
+        return false;
+    }
+    block.stmts.iter().any(|stmt| match stmt {
+        Stmt::Let {
+            pat,
+            init: Some(init),
+            ..
+        } => {
+            let mut names = Vec::new();
+            pat.bindings(&mut names);
+            names.iter().any(|n| n == var) && calls_channel(init)
+        }
+        Stmt::Let { .. } => false,
+        Stmt::Expr(e) => match e {
+            Expr::Block(b) | Expr::Async(b) => bound_from_channel(b, var, depth + 1),
+            Expr::Loop { body, .. } => bound_from_channel(body, var, depth + 1),
+            Expr::If { then, .. } => bound_from_channel(then, var, depth + 1),
+            _ => false,
+        },
+    })
+}
+
+fn calls_channel(e: &Expr) -> bool {
+    match e {
+        Expr::Call { callee, .. } => matches!(&**callee, Expr::Path { segs, .. }
+            if segs.last().is_some_and(|l| l.contains("channel"))),
+        Expr::Try { inner, .. } | Expr::Await { inner, .. } => calls_channel(inner),
+        _ => false,
+    }
 }
 
 /// The tables an SQL text names after `FROM`, `INTO`, `UPDATE` and `JOIN`, lower-cased.

@@ -27,8 +27,11 @@ pub enum RetryKind {
     /// An HTTP client or service that retries failed requests.
     Client,
     /// A second exchange that runs because the first one failed (an `Err` arm, `or_else`,
-    /// `unwrap_or_else`, a recursive call on error).
+    /// `unwrap_or_else`).
     AfterFailure,
+    /// The function calls itself with the same code when its exchange fails: reported at the
+    /// exchange, labelled at the recursive call.
+    Recursive,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

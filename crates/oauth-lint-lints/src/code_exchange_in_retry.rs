@@ -29,6 +29,9 @@ pub(crate) fn check(fact: &ExchangeFact, out: &mut Vec<Finding>) {
         RetryKind::AfterFailure => {
             "authorization code is exchanged again after the first exchange failed"
         }
+        RetryKind::Recursive => {
+            "authorization code is exchanged again by a recursive call when the exchange fails"
+        }
     };
     let mut finding = Finding::new("code_exchange_in_retry", fact, message);
     for r in &retries {
@@ -38,6 +41,9 @@ pub(crate) fn check(fact: &ExchangeFact, out: &mut Vec<Finding>) {
             RetryKind::Client => "this client retries failed requests".to_string(),
             RetryKind::AfterFailure => {
                 "the first exchange of this code; the second runs when it fails".to_string()
+            }
+            RetryKind::Recursive => {
+                "calls this function again with the same code when the exchange fails".to_string()
             }
         };
         finding = finding.label(r.label, text);
