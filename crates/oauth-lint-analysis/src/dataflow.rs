@@ -1524,8 +1524,8 @@ impl<'a> Engine<'a> {
                     if let Some(init) = init {
                         // `let _ = m.remove(k);` throws the value away too.
                         let outer = cx.discarded.take();
-                        if let (Pat::Wild, Expr::Method { span, .. }) = (pat, init) {
-                            cx.discarded = Some(*span);
+                        if let Pat::Wild = pat {
+                            cx.discarded = discarded_call(init, 0);
                         }
                         let v = self.eval(cx, init, st);
                         cx.discarded = outer;
@@ -1549,10 +1549,8 @@ impl<'a> Engine<'a> {
                     // `map.remove(&k);`: a method call whose value the statement throws away.
                     let tail = block.valued && n + 1 == block.stmts.len();
                     let outer = cx.discarded.take();
-                    if let Expr::Method { span, .. } = e
-                        && !tail
-                    {
-                        cx.discarded = Some(*span);
+                    if !tail {
+                        cx.discarded = discarded_call(e, 0);
                     }
                     let v = self.eval(cx, e, st);
                     cx.discarded = outer;
@@ -3065,7 +3063,9 @@ impl<'a> Engine<'a> {
                 });
             let rules: Vec<&GuardRule> = rules
                 .iter()
-                .filter(|r| !discarded || r.check || r.checked || r.shared)
+                // A claim whose answer is thrown away (`let _: bool = con.set_nx(k, 1).await?;`)
+                // stops nothing either; a shared check-then-act write still is one.
+                .filter(|r| !discarded || r.check || r.checked || (r.shared && !r.atomic))
                 .collect();
             // A receiver held in a local (`let mut flows = self.flows.lock()?; flows.remove(k)`):
             // a check and a write through it are under one guard.
@@ -3511,9 +3511,14 @@ impl<'a> Engine<'a> {
             .map(|rs| rs.iter().collect())
             .unwrap_or_default();
         if !guard_rules.is_empty() {
+            // The SQL is the first literal (`query_as!(Row, "..", ..)` names the row type first).
+            let sql_at = match kind {
+                MacroKind::Exprs(es) => es.iter().position(|e| e.as_str_lit().is_some()),
+                _ => None,
+            };
             let sql = match kind {
                 MacroKind::Format { template, .. } => template.as_deref(),
-                MacroKind::Exprs(es) => es.first().and_then(Expr::as_str_lit),
+                MacroKind::Exprs(es) => sql_at.and_then(|i| es[i].as_str_lit()),
                 _ => None,
             };
             let loc = Self::loc(cx, span);
@@ -3522,7 +3527,7 @@ impl<'a> Engine<'a> {
             let binds: Vec<Val> = match kind {
                 MacroKind::Exprs(es) => es
                     .iter()
-                    .skip(1)
+                    .skip(sql_at.map_or(1, |i| i + 1))
                     .filter(|e| is_plain_read(e))
                     .map(|e| self.eval(cx, e, st))
                     .collect(),
@@ -3928,6 +3933,34 @@ fn names_flow_key(text: &str) -> bool {
     ["state", "csrf", "code", "nonce", "verifier"]
         .iter()
         .any(|k| t.contains(k))
+}
+
+/// The call whose value a statement or `let _ =` throws away, through `.await`, `?` and error
+/// adapters (`let _: bool = con.set_nx(k, 1).await.map_err(..)?;`).
+fn discarded_call(e: &Expr, depth: u32) -> Option<Span> {
+    if depth > 16 {
+        return None;
+    }
+    match e {
+        Expr::Method {
+            span,
+            method,
+            receiver,
+            ..
+        } => {
+            if matches!(
+                method.as_str(),
+                // Not `unwrap`/`expect`/`ok_or`: on an `Option` they decide.
+                "map_err" | "context" | "with_context" | "wrap_err"
+            ) {
+                discarded_call(receiver, depth + 1)
+            } else {
+                Some(*span)
+            }
+        }
+        Expr::Try { inner, .. } | Expr::Await { inner, .. } => discarded_call(inner, depth + 1),
+        _ => None,
+    }
 }
 
 /// Whether `receiver` is a channel's receiving end (`rx.recv()`), not a loopback server's
