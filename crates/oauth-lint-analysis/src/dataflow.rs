@@ -953,6 +953,72 @@ impl<'a> Engine<'a> {
         out
     }
 
+    /// The text of a `format!` whose arguments are all literals or string constants (inline
+    /// names included); `None` when one is not, or a placeholder has a format spec.
+    fn render_format(
+        &self,
+        cx: &FnCx<'_>,
+        template: &str,
+        args: &[(Option<String>, Val)],
+        st: &State,
+    ) -> Option<String> {
+        let krate = self.index.files[cx.file as usize].crate_id;
+        let unnamed: Vec<&Val> = args
+            .iter()
+            .filter(|(n, _)| n.is_none())
+            .map(|(_, v)| v)
+            .collect();
+        let mut out = String::new();
+        let mut next = 0;
+        let mut chars = template.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '{' if chars.peek() == Some(&'{') => {
+                    chars.next();
+                    out.push('{');
+                }
+                '}' if chars.peek() == Some(&'}') => {
+                    chars.next();
+                    out.push('}');
+                }
+                '{' => {
+                    let mut inside = String::new();
+                    loop {
+                        let c = chars.next()?;
+                        if c == '}' {
+                            break;
+                        }
+                        inside.push(c);
+                    }
+                    let (name, spec) = inside.split_once(':').unwrap_or((inside.as_str(), ""));
+                    if !spec.is_empty() {
+                        return None;
+                    }
+                    let name = name.trim();
+                    let text = if name.is_empty() {
+                        next += 1;
+                        unnamed.get(next - 1)?.lit.clone()?
+                    } else if let Ok(i) = name.parse::<usize>() {
+                        unnamed.get(i)?.lit.clone()?
+                    } else if let Some((_, v)) =
+                        args.iter().find(|(n, _)| n.as_deref() == Some(name))
+                    {
+                        v.lit.clone()?
+                    } else if let Some(v) = st.env.get(name) {
+                        v.lit.clone()?
+                    } else {
+                        let (_, c) = self.index.constant(krate, name)?;
+                        c.value.as_ref()?.as_str_lit()?.to_string()
+                    };
+                    out.push_str(&text);
+                }
+                '}' => return None,
+                c => out.push(c),
+            }
+        }
+        Some(out)
+    }
+
     fn loc(cx: &FnCx<'_>, span: Span) -> Loc {
         Loc::new(cx.file, span)
     }
@@ -3570,6 +3636,11 @@ impl<'a> Engine<'a> {
                         }
                     }
                     self.token_format(cx, span, t, &positional, &mut v, st);
+                    // `format!("{}{}", ORIGIN, CALLBACK_PATH)` of literals and constants is a
+                    // literal too (a redirect URI known statically).
+                    if last == "format" && v.lit.is_none() {
+                        v.lit = self.render_format(cx, t, &positional, st);
+                    }
                 }
                 // Printing and logging give `()`, not the text.
                 if UNIT_FORMAT_MACROS.contains(&last) {

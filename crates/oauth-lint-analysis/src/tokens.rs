@@ -328,7 +328,16 @@ fn is_construction(e: &Expr) -> bool {
 /// Whether URL text is an authorization request (not a token request).
 fn is_authorize_text(text: &str) -> bool {
     let t = text.to_ascii_lowercase();
-    t.contains("response_type=code") || t.contains("/authorize") || t.contains("/oauth/authorize")
+    // Google's `/o/oauth2/v2/auth`, Keycloak's `/protocol/openid-connect/auth`.
+    let path = t
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('/');
+    t.contains("response_type=code")
+        || t.contains("/authorize")
+        || t.contains("/oauth/authorize")
+        || (path.ends_with("/auth") && path.contains("://"))
 }
 
 /// Whether text is a literal redirect URI.
