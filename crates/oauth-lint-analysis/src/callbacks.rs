@@ -96,7 +96,10 @@ pub(crate) fn handler_params(
                 continue;
             }
             let outer = outer_type(&p.ty);
-            if !state_types.contains(outer) && (whole || extractors.contains(outer)) {
+            if state_types.contains(outer) {
+                continue;
+            }
+            if extractors.contains(outer) || (whole && !is_app_state(index, f, &p.ty)) {
                 params.insert(i);
             }
         }
@@ -105,6 +108,31 @@ pub(crate) fn handler_params(
         }
     }
     out
+}
+
+/// A parameter of a routed or attributed handler whose type is the project's own struct that
+/// does not derive `Deserialize` and is no custom extractor (`app: App`, `ctx: Arc<Ctx>` handed in
+/// by a warp filter): application state, not something the request carries.
+fn is_app_state(index: &Index<'_>, f: FnId, ty: &str) -> bool {
+    let mut name = outer_type(ty);
+    if matches!(name, "Arc" | "Rc" | "Box")
+        && let Some(inner) = ty
+            .split_once('<')
+            .map(|(_, rest)| rest.trim_end_matches('>'))
+    {
+        name = outer_type(inner);
+    }
+    let krate = index.files[f.file as usize].crate_id;
+    // A custom extractor (`impl FromRequestParts for OAuthCallback`) reads the request.
+    let extractor = ["from_request_parts", "from_request", "from_request_ref"]
+        .iter()
+        .any(|func| index.has_assoc_fn(krate, name, func));
+    index.has_type(krate, name)
+        && !extractor
+        && !index
+            .type_derives(krate, name)
+            .iter()
+            .any(|d| d.rsplit("::").next() == Some("Deserialize"))
 }
 
 /// A routing call naming one of the project's functions: marks it routed.

@@ -157,6 +157,16 @@ impl<'a> Index<'a> {
         self.types.contains_key(&(krate, name))
     }
 
+    /// Whether the crate defines a type of this name.
+    pub(crate) fn has_type(&self, krate: u32, name: &str) -> bool {
+        self.types.contains_key(&(krate, name))
+    }
+
+    /// Whether the crate defines an associated function `func` of type `ty`.
+    pub(crate) fn has_assoc_fn(&self, krate: u32, ty: &str, func: &str) -> bool {
+        self.assoc_fns.contains_key(&(krate, ty, func))
+    }
+
     pub(crate) fn type_derives(&self, krate: u32, name: &str) -> Vec<&'a str> {
         self.types.get(&(krate, name)).cloned().unwrap_or_default()
     }

@@ -656,6 +656,11 @@ impl Lowerer<'_> {
             syn::Pat::Type(t) => self.pat(&t.pat),
             syn::Pat::Slice(s) => Pat::Tuple(s.elems.iter().map(|p| self.pat(p)).collect()),
             syn::Pat::Path(p) => Pat::Path(path_segs(&p.path)),
+            // A string literal pattern keeps its text (`("use_dpop_nonce", Some(n)) => ..`).
+            syn::Pat::Lit(l) => match &l.lit {
+                syn::Lit::Str(s) => Pat::Path(vec![s.value()]),
+                _ => Pat::Other,
+            },
             syn::Pat::Wild(_) | syn::Pat::Rest(_) => Pat::Wild,
             _ => Pat::Other,
         }
