@@ -4046,10 +4046,17 @@ fn is_channel_receiver(def: &FnDef, receiver: &Expr) -> bool {
         p.pat.bindings(&mut names);
         names.iter().any(|n| n == name) && (p.ty.contains("Receiver") || p.ty.contains("Rx<"))
     });
-    param || bound_from_channel(&def.body, name, 0)
+    param || bound_by(&def.body, name, 0, &calls_channel)
 }
 
-fn bound_from_channel(block: &Block, var: &str, depth: u32) -> bool {
+/// Whether local `var` is bound by a `let` (its pattern binds it), in `block` or a block nested
+/// in it, to a value `init_ok` accepts.
+pub(super) fn bound_by(
+    block: &Block,
+    var: &str,
+    depth: u32,
+    init_ok: &dyn Fn(&Expr) -> bool,
+) -> bool {
     if depth > 16 {
         return false;
     }
@@ -4061,13 +4068,13 @@ fn bound_from_channel(block: &Block, var: &str, depth: u32) -> bool {
         } => {
             let mut names = Vec::new();
             pat.bindings(&mut names);
-            names.iter().any(|n| n == var) && calls_channel(init)
+            names.iter().any(|n| n == var) && init_ok(init)
         }
         Stmt::Let { .. } => false,
         Stmt::Expr(e) => match e {
-            Expr::Block(b) | Expr::Async(b) => bound_from_channel(b, var, depth + 1),
-            Expr::Loop { body, .. } => bound_from_channel(body, var, depth + 1),
-            Expr::If { then, .. } => bound_from_channel(then, var, depth + 1),
+            Expr::Block(b) | Expr::Async(b) => bound_by(b, var, depth + 1, init_ok),
+            Expr::Loop { body, .. } => bound_by(body, var, depth + 1, init_ok),
+            Expr::If { then, .. } => bound_by(then, var, depth + 1, init_ok),
             _ => false,
         },
     })

@@ -19,10 +19,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Engine, FnCx, OriginKind, State, Val, root_var};
+use super::{Engine, FnCx, OriginKind, State, Val, bound_by, root_var};
 use crate::facts::{Loc, RedirectMismatch, TokenFact, TokenKeep, TokenPart};
 use crate::index::{FnId, Index};
-use crate::ir::{Block, Expr, Pat, Span, Stmt};
+use crate::ir::{Expr, Pat, Span};
 use crate::models::{StoreRule, find_fn, path_matches};
 
 /// Redirect URIs a value carries, at most this many.
@@ -287,29 +287,8 @@ fn default_lit(e: &Expr) -> Option<&str> {
     }
 }
 
-/// Whether local `var` is bound, in `block` or a block nested in it, to a value constructed in
-/// place: `let var = Type::new(..)` (any associated function of a type), with adapters and
-/// builder steps after it.
-fn constructed_in(block: &Block, var: &str, depth: usize) -> bool {
-    if depth > MAX_DEPTH {
-        return false;
-    }
-    block.stmts.iter().any(|stmt| match stmt {
-        Stmt::Let {
-            pat: Pat::Bind { name, .. },
-            init: Some(init),
-            ..
-        } if name == var => is_construction(init),
-        Stmt::Let { .. } => false,
-        Stmt::Expr(e) => match e {
-            Expr::Block(b) | Expr::Async(b) => constructed_in(b, var, depth + 1),
-            Expr::If { then, .. } => constructed_in(then, var, depth + 1),
-            Expr::Loop { body, .. } => constructed_in(body, var, depth + 1),
-            _ => false,
-        },
-    })
-}
-
+/// A value constructed in place: `Type::new(..)` (any associated function of a type), with
+/// adapters and builder steps after it.
 fn is_construction(e: &Expr) -> bool {
     match e {
         Expr::Try { inner, .. } | Expr::Await { inner, .. } | Expr::Unary { inner, .. } => {
@@ -1580,7 +1559,7 @@ impl<'a> Engine<'a> {
         let local = root_var(receiver)
             .filter(|n| !self.shared_root(cx, st, n))
             .filter(|_| !self.tok.cache_configured.contains(&cx.fid))
-            .filter(|n| constructed_in(&cx.def.body, n, 0));
+            .filter(|n| bound_by(&cx.def.body, n, 0, &is_construction));
         if keeps == "receiver"
             && let Some(var) = local
             && let Some(target) = st.env.get_mut(var)
