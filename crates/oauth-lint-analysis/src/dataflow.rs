@@ -3863,33 +3863,29 @@ impl<'a> Engine<'a> {
                 .map(|(&k, d)| (k, d.anchor, d.status))
                 .collect();
             // `redeem(code)` calling itself from its error path: the retry is of the exchange
-            // in this function, reported there.
-            let recursive = cx.recursive_call && self.reporting();
-            for &(first_site, first, status) in &earlier {
-                if recursive
-                    && status == Status::Failed
-                    && first.file == cx.file
-                    && cx.def.span.contains(first.span)
-                    && let Some(fact) = self.sites.get_mut(first_site as usize)
-                {
-                    fact.add_retry(RetryFact {
-                        kind: RetryKind::Recursive,
-                        label: anchor,
-                        detail: String::new(),
-                    });
+            // in this function, reported there (labelled at this call).
+            let (recursive, earlier): (Vec<_>, Vec<_>) =
+                earlier.into_iter().partition(|&(_, first, status)| {
+                    cx.recursive_call
+                        && status == Status::Failed
+                        && first.file == cx.file
+                        && cx.def.span.contains(first.span)
+                });
+            if self.reporting() {
+                for (first_site, _, _) in recursive {
+                    if let Some(fact) = self.sites.get_mut(first_site as usize) {
+                        fact.add_retry(RetryFact {
+                            kind: RetryKind::Recursive,
+                            label: anchor,
+                            detail: String::new(),
+                        });
+                    }
                 }
             }
             if self.reporting()
                 && let Some(fact) = self.sites.get_mut(site as usize)
             {
                 for (_, first, status) in earlier {
-                    if recursive
-                        && status == Status::Failed
-                        && first.file == cx.file
-                        && cx.def.span.contains(first.span)
-                    {
-                        continue;
-                    }
                     if status == Status::Failed {
                         fact.add_retry(RetryFact {
                             kind: RetryKind::AfterFailure,
@@ -4006,10 +4002,14 @@ fn names_flow_key(text: &str) -> bool {
         .any(|k| t.contains(k))
 }
 
+/// Bounds the syntactic walks over a statement's or a tail's shape (nested blocks, adapter
+/// chains); lowering already caps nesting, this keeps each walk short.
+const MAX_SHAPE_DEPTH: u32 = 16;
+
 /// The call whose value a statement or `let _ =` throws away, through `.await`, `?` and error
 /// adapters (`let _: bool = con.set_nx(k, 1).await.map_err(..)?;`).
 fn discarded_call(e: &Expr, depth: u32) -> Option<Span> {
-    if depth > 16 {
+    if depth > MAX_SHAPE_DEPTH {
         return None;
     }
     match e {
@@ -4057,7 +4057,7 @@ pub(super) fn bound_by(
     depth: u32,
     init_ok: &dyn Fn(&Expr) -> bool,
 ) -> bool {
-    if depth > 16 {
+    if depth > MAX_SHAPE_DEPTH {
         return false;
     }
     block.stmts.iter().any(|stmt| match stmt {
@@ -4188,7 +4188,7 @@ fn is_redis_lookup(receiver: &Expr) -> bool {
 /// The error values (`is_error_value`) a block ends with, through `if`/`else`, `match` arms and
 /// nested blocks.
 fn block_error_tails(block: &Block, out: &mut Vec<Span>, depth: u32) {
-    if !block.valued || depth > 16 {
+    if !block.valued || depth > MAX_SHAPE_DEPTH {
         return;
     }
     if let Some(Stmt::Expr(e)) = block.stmts.last() {
